@@ -1,0 +1,115 @@
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import { ensureKafkaJars, findRepoRoot, LocalPaths, LocalStack, type StackStatus } from '@meridian/local';
+import { loadTopology } from '@meridian/topology';
+import { cliLogger } from './logger';
+
+function stack(): LocalStack {
+  const log = cliLogger();
+  return new LocalStack(new LocalPaths(findRepoRoot()), {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+  });
+}
+
+function printStatus(s: StackStatus): void {
+  if (s.processes.length === 0) {
+    console.log('local topology: down');
+    return;
+  }
+  console.log(`local topology: ${s.topology} — ${s.up ? 'up' : 'DEGRADED'}`);
+  const procs = new Table({ head: ['process', 'region', 'state', 'pid', 'port', 'log'] });
+  for (const p of s.processes) procs.push([p.name, p.region, p.alive ? 'up' : 'down', p.pid, p.port ?? '', p.log]);
+  console.log(procs.toString());
+  const regions = new Table({ head: ['region', 'kafka bootstrap'] });
+  for (const r of s.regions) regions.push([r.name, r.bootstrap]);
+  console.log(regions.toString());
+  if (s.flows.length > 0) {
+    const flows = new Table({ head: ['flow', 'heartbeats', 'mirrored heartbeats'] });
+    for (const f of s.flows) {
+      flows.push([
+        `${f.from} → ${f.to}`,
+        f.healthy ? `arriving (within ${f.freshWithinMs / 1000} s)` : 'NOT ARRIVING',
+        f.heartbeatsMirrored,
+      ]);
+    }
+    console.log(flows.toString());
+  }
+}
+
+export function localCommand(): Command {
+  const local = new Command('local').description('run the multi-region topology on this machine (real Kafka + MirrorMaker 2)');
+
+  local
+    .command('up')
+    .description('fetch what is missing, start brokers and MirrorMaker 2, wait for heartbeats on every flow')
+    .option('-t, --topology <name|path>', 'active-active | active-passive | a YAML file', 'active-active')
+    .option('--timeout-ms <ms>', 'deadline for the whole start-up', (v) => Number(v), 240_000)
+    .action(async (o: { topology: string; timeoutMs: number }) => {
+      const s = stack();
+      const res = await s.up({ topology: o.topology, timeoutMs: o.timeoutMs });
+      console.log(
+        res.started.length === 0
+          ? `already up (${res.topology.name}); nothing started`
+          : `up in ${(res.elapsedMs / 1000).toFixed(1)} s (Kafka ${s.kafkaVersion()}, topology ${res.topology.name})`,
+      );
+      printStatus(await s.status());
+    });
+
+  local
+    .command('status')
+    .description('each process (up/down, pid, port) and, per flow, whether heartbeats arrive')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const st = await stack().status();
+      if (o.json) console.log(JSON.stringify(st, null, 2));
+      else printStatus(st);
+      if (st.processes.length > 0 && (!st.up || st.flows.some((f) => !f.healthy))) process.exitCode = 3;
+    });
+
+  local
+    .command('down')
+    .description('stop everything `up` started (by pid)')
+    .option('--purge', 'also delete data, logs and generated broker configs')
+    .action(async (o: { purge?: boolean }) => {
+      const res = await stack().down({ purge: o.purge ?? false });
+      console.log(res.stopped.length ? `stopped: ${res.stopped.join(', ')}` : 'nothing was running');
+      if (o.purge) console.log('data purged');
+    });
+
+  local
+    .command('kill <region>')
+    .description("stop one region's broker (SIGKILL: a crash) for failover work")
+    .option('--graceful', 'SIGTERM and a clean shutdown instead')
+    .action(async (region: string, o: { graceful?: boolean }) => {
+      await stack().kill(region, { graceful: o.graceful ?? false });
+      console.log(`broker of ${region} stopped`);
+    });
+
+  local
+    .command('revive <region>')
+    .description("restart one region's broker on its data and wait until it answers")
+    .action(async (region: string) => {
+      await stack().revive(region);
+      console.log(`broker of ${region} is back`);
+    });
+
+  local
+    .command('render')
+    .description('write the MirrorMaker 2 properties of a topology into mirrormaker/generated/')
+    .option('-t, --topology <name|path>', 'topology', 'active-active')
+    .action((o: { topology: string }) => {
+      const s = stack();
+      for (const f of s.renderMirrorMakerConfigs(loadTopology(o.topology, findRepoRoot()))) console.log(f);
+    });
+
+  local
+    .command('fetch')
+    .description("fetch Kafka's jars from Maven Central (done by `up` when missing)")
+    .action(async () => {
+      const log = cliLogger();
+      console.log(await ensureKafkaJars(new LocalPaths(findRepoRoot()), (m) => log.info(m)));
+    });
+
+  return local;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { localCommand } from './local.command';
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('meridian')
+    .description('Meridian: multi-region, event-sourced replication bus')
+    .showHelpAfterError()
+    .addCommand(localCommand());
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((e: unknown) => {
+  const err = e as Error & { code?: string };
+  console.error(`meridian: ${err.code ? `[${err.code}] ` : ''}${err.message}`);
+  if (process.env.MERIDIAN_DEBUG) console.error(err.stack);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+/** Root of every error thrown by @meridian/local. */
+export type LocalErrorCode =
+  | 'FETCH_FAILED'
+  | 'JAVA_MISSING'
+  | 'PORT_IN_USE'
+  | 'START_TIMEOUT'
+  | 'PROCESS_EXITED'
+  | 'TOPOLOGY_MISMATCH'
+  | 'NOT_UP';
+
+export class LocalError extends Error {
+  override readonly name = 'LocalError';
+  constructor(
+    message: string,
+    readonly code: LocalErrorCode,
+    readonly retriable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalError } from './errors';
+import type { LocalPaths } from './paths';
+
+const COMPLETE_MARKER = '.complete';
+
+/** The pinned Kafka version, read from the pom so there is one place to change it. */
+export function kafkaVersion(paths: LocalPaths): string {
+  const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(paths.pom, 'utf8'));
+  if (!m?.[1]) throw new LocalError(`no <kafka.version> in ${paths.pom}`, 'FETCH_FAILED');
+  return m[1];
+}
+
+export function kafkaClasspath(paths: LocalPaths): string {
+  return join(paths.libDir(kafkaVersion(paths)), '*');
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/**
+ * Copies Kafka's broker, tools and MirrorMaker 2 jars (and their runtime dependencies) from Maven
+ * Central into the git-ignored lib folder, once; Maven's own ~/.m2 cache makes a re-fetch cheap.
+ */
+export async function ensureKafkaJars(paths: LocalPaths, log: (msg: string) => void): Promise<string> {
+  const version = kafkaVersion(paths);
+  const dir = paths.libDir(version);
+  if (existsSync(join(dir, COMPLETE_MARKER))) return dir;
+  log(`fetching Apache Kafka ${version} jars from Maven Central into ${dir}`);
+  let res: { code: number; output: string };
+  try {
+    res = await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        paths.pom,
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${dir}`,
+      ],
+      paths.repoRoot,
+    );
+  } catch (cause) {
+    throw new LocalError('cannot run `mvn`: install Apache Maven (Debian: apt-get install maven)', 'FETCH_FAILED', false, {
+      cause,
+    });
+  }
+  if (res.code !== 0) {
+    throw new LocalError(`mvn failed fetching Kafka ${version}:\n${res.output.slice(-4000)}`, 'FETCH_FAILED', true);
+  }
+  writeFileSync(join(dir, COMPLETE_MARKER), new Date().toISOString());
+  return dir;
+}

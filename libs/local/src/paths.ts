@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** The repository root: the nearest folder upwards holding the `meridian` package.json. */
+export function findRepoRoot(from = __dirname): string {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meridian') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the meridian repository root above ${from}`);
+    dir = up;
+  }
+}
+
+/** Where everything the local topology writes lives (git-ignored). `MERIDIAN_HOME` overrides. */
+export class LocalPaths {
+  readonly home: string;
+  constructor(readonly repoRoot: string, home = process.env.MERIDIAN_HOME) {
+    this.home = resolve(home ?? join(repoRoot, '.meridian'));
+  }
+  get pom(): string {
+    return join(this.repoRoot, 'infra', 'kafka', 'pom.xml');
+  }
+  libDir(kafkaVersion: string): string {
+    return join(this.home, 'lib', `kafka-${kafkaVersion}`);
+  }
+  get runDir(): string {
+    return join(this.home, 'run');
+  }
+  get stateFile(): string {
+    return join(this.runDir, 'state.json');
+  }
+  get logsDir(): string {
+    return join(this.home, 'logs');
+  }
+  get configDir(): string {
+    return join(this.home, 'config');
+  }
+  dataDir(region: string): string {
+    return join(this.home, 'data', region, 'kafka');
+  }
+  /** MirrorMaker 2 properties are rendered into the repository, beside the topologies. */
+  mirrorMakerProperties(topology: string, target: string): string {
+    return join(this.repoRoot, 'mirrormaker', 'generated', topology, `mm2-${target}.properties`);
+  }
+}

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { dirname } from 'node:path';
+import { LocalError } from './errors';
+
+export type ProcessKind = 'broker' | 'mirrormaker';
+
+/** What we remember of a process we started, so we stop exactly that one (by pid, never by name). */
+export interface ProcessRecord {
+  name: string;
+  kind: ProcessKind;
+  region: string;
+  pid: number;
+  port?: number;
+  log: string;
+  startedAt: string;
+}
+
+/** JVM flags of Kafka's own scripts, with a small heap: several JVMs share 2 cores. */
+export function jvmFlags(heapMb: number): string[] {
+  return [
+    `-Xms${Math.min(128, heapMb)}m`,
+    `-Xmx${heapMb}m`,
+    '-server',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.awt.headless=true',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    '-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS',
+  ];
+}
+
+/** Marks a JVM's command line so a recycled pid is never mistaken for ours. */
+export function processMarker(home: string, name: string): string {
+  return `-Dmeridian.process=${name}@${home}`;
+}
+
+export interface SpawnJavaOptions {
+  name: string;
+  kind: ProcessKind;
+  region: string;
+  home: string;
+  classpath: string;
+  mainClass: string;
+  args: string[];
+  heapMb: number;
+  log: string;
+  port?: number;
+}
+
+export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
+  mkdirSync(dirname(o.log), { recursive: true });
+  const fd = openSync(o.log, 'a');
+  try {
+    const child = spawn(
+      'java',
+      [...jvmFlags(o.heapMb), processMarker(o.home, o.name), '-cp', o.classpath, o.mainClass, ...o.args],
+      { detached: true, stdio: ['ignore', fd, fd] },
+    );
+    if (child.pid === undefined) throw new LocalError('cannot start `java`: is a JDK 17 on the PATH?', 'JAVA_MISSING');
+    child.unref();
+    return {
+      name: o.name,
+      kind: o.kind,
+      region: o.region,
+      pid: child.pid,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      log: o.log,
+      startedAt: new Date().toISOString(),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the pid is alive AND is the JVM we started (its command line carries our marker). */
+export function isAlive(rec: ProcessRecord, home: string): boolean {
+  try {
+    process.kill(rec.pid, 0);
+  } catch {
+    return false;
+  }
+  const cmdline = `/proc/${rec.pid}/cmdline`;
+  if (!existsSync(cmdline)) return true; // not Linux: trust the pid
+  try {
+    const args = readFileSync(cmdline, 'utf8').split('\0');
+    const state = readFileSync(`/proc/${rec.pid}/stat`, 'utf8').split(' ')[2];
+    return state !== 'Z' && args.includes(processMarker(home, rec.name));
+  } catch {
+    return false;
+  }
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM (or SIGKILL), then wait for the exit; escalate to SIGKILL after `timeoutMs`. */
+export async function stopProcess(
+  rec: ProcessRecord,
+  home: string,
+  opts: { signal?: NodeJS.Signals; timeoutMs?: number } = {},
+): Promise<'stopped' | 'killed' | 'not-running'> {
+  if (!isAlive(rec, home)) return 'not-running';
+  const signal = opts.signal ?? 'SIGTERM';
+  process.kill(rec.pid, signal);
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (!isAlive(rec, home)) return signal === 'SIGKILL' ? 'killed' : 'stopped';
+    await delay(100);
+  }
+  process.kill(rec.pid, 'SIGKILL');
+  while (isAlive(rec, home)) await delay(100);
+  return 'killed';
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portOpen(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    const done = (open: boolean) => {
+      s.destroy();
+      resolve(open);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+export function tailOf(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  bootstrapServers,
+  loadTopology,
+  mirroredHeartbeatsTopic,
+  mirrorTargets,
+  region as regionOf,
+  renderBrokerProperties,
+  renderMirrorMakerProperties,
+  type Region,
+  type Topology,
+} from '@meridian/topology';
+import { LocalError } from './errors';
+import { ensureKafkaJars, kafkaClasspath, kafkaVersion } from './kafka-jars';
+import type { LocalPaths } from './paths';
+import { brokerReady, probeMirroredHeartbeats } from './probes';
+import { isAlive, portOpen, type ProcessRecord, spawnJava, stopProcess, tailOf } from './processes';
+import { waitFor } from './wait';
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+interface StackState {
+  topology: string;
+  topologyName: string;
+  processes: ProcessRecord[];
+}
+
+export interface ProcessStatus extends ProcessRecord {
+  alive: boolean;
+}
+export interface FlowStatus {
+  from: string;
+  to: string;
+  /** A mirrored heartbeat of `from` stamped within the last `freshWithinMs` is in `to`. */
+  healthy: boolean;
+  heartbeatsMirrored: number;
+  freshWithinMs: number;
+}
+export interface StackStatus {
+  up: boolean;
+  topology?: string;
+  processes: ProcessStatus[];
+  flows: FlowStatus[];
+  regions: { name: string; bootstrap: string }[];
+}
+
+export interface UpOptions {
+  topology: string;
+  /** Deadline for brokers to answer and for every flow to show a heartbeat. */
+  timeoutMs?: number;
+}
+
+const BROKER_MAIN = 'kafka.Kafka';
+const STORAGE_TOOL = 'kafka.tools.StorageTool';
+const MIRROR_MAKER_MAIN = 'org.apache.kafka.connect.mirror.MirrorMaker';
+const HEARTBEAT_FRESH_MS = 10_000;
+
+/** Kafka cluster ids are 16 random bytes in URL-safe base64 (no padding), never starting with '-'. */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * The local multi-region world: one single-node KRaft broker per region and one MirrorMaker 2
+ * process per target region, started as JVMs from Maven Central jars and tracked by pid.
+ */
+export class LocalStack {
+  constructor(
+    private readonly paths: LocalPaths,
+    private readonly log: Logger,
+  ) {}
+
+  private readState(): StackState | undefined {
+    if (!existsSync(this.paths.stateFile)) return undefined;
+    return JSON.parse(readFileSync(this.paths.stateFile, 'utf8')) as StackState;
+  }
+
+  private writeState(s: StackState): void {
+    mkdirSync(dirname(this.paths.stateFile), { recursive: true });
+    writeFileSync(this.paths.stateFile, JSON.stringify(s, null, 2));
+  }
+
+  private alive(rec: ProcessRecord): boolean {
+    return isAlive(rec, this.paths.home);
+  }
+
+  /** The topology currently (or last) brought up, if any. */
+  currentTopology(): Topology | undefined {
+    const s = this.readState();
+    return s ? loadTopology(s.topology, this.paths.repoRoot) : undefined;
+  }
+
+  /** Writes every topology's MirrorMaker 2 properties into mirrormaker/generated/. */
+  renderMirrorMakerConfigs(t: Topology): string[] {
+    return mirrorTargets(t).map((target) => {
+      const file = this.paths.mirrorMakerProperties(t.name, target);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, renderMirrorMakerProperties(t, target));
+      return file;
+    });
+  }
+
+  async up(opts: UpOptions): Promise<{ topology: Topology; elapsedMs: number; started: string[] }> {
+    const t0 = Date.now();
+    const timeoutMs = opts.timeoutMs ?? 180_000;
+    const t = loadTopology(opts.topology, this.paths.repoRoot);
+    const prev = this.readState();
+    if (prev && prev.topologyName !== t.name && prev.processes.some((p) => this.alive(p))) {
+      throw new LocalError(
+        `topology "${prev.topologyName}" is up; run \`npx meridian local down\` before bringing up "${t.name}"`,
+        'TOPOLOGY_MISMATCH',
+      );
+    }
+    const javaCheck = spawnSync('java', ['-version'], { encoding: 'utf8' });
+    if (javaCheck.error) throw new LocalError('`java` not found: install a JDK 17 (Debian: openjdk-17-jdk)', 'JAVA_MISSING');
+    await ensureKafkaJars(this.paths, (m) => this.log.info(m));
+    const classpath = kafkaClasspath(this.paths);
+
+    const keep = (prev?.processes ?? []).filter((p) => this.alive(p));
+    const state: StackState = { topology: opts.topology, topologyName: t.name, processes: keep };
+    const running = (name: string) => keep.some((p) => p.name === name);
+    const started: string[] = [];
+
+    // Brokers: format once, start those not running, wait for each to answer metadata requests.
+    await Promise.all(
+      t.regions.map(async (r) => {
+        const name = `kafka-${r.name}`;
+        if (running(name)) return;
+        await this.assertPortFree(r.kafka.port, name);
+        await this.assertPortFree(r.kafka.controllerPort, name);
+        const rec = this.startBroker(r, classpath);
+        state.processes.push(rec);
+        started.push(name);
+      }),
+    );
+    this.writeState(state);
+    await Promise.all(
+      t.regions.map((r) =>
+        this.waitProcess(`kafka-${r.name}`, state, timeoutMs, `broker of ${r.name} to answer`, () =>
+          brokerReady(bootstrapServers(r)),
+        ),
+      ),
+    );
+    this.log.info(`brokers ready after ${Date.now() - t0} ms`);
+
+    // MirrorMaker 2: one dedicated process per target region.
+    this.renderMirrorMakerConfigs(t);
+    for (const target of mirrorTargets(t)) {
+      const name = `mm2-${target}`;
+      if (running(name)) continue;
+      const rec = spawnJava({
+        name,
+        kind: 'mirrormaker',
+        region: target,
+        home: this.paths.home,
+        classpath,
+        mainClass: MIRROR_MAKER_MAIN,
+        args: [this.paths.mirrorMakerProperties(t.name, target), '--clusters', target],
+        heapMb: t.mirror.heapMb,
+        log: join(this.paths.logsDir, `${name}.log`),
+      });
+      state.processes.push(rec);
+      started.push(name);
+    }
+    this.writeState(state);
+
+    // Ready when every flow's target holds a heartbeat of its source emitted after we began.
+    const since = started.length > 0 ? t0 : Date.now() - HEARTBEAT_FRESH_MS;
+    await Promise.all(
+      t.flows.map((f) =>
+        waitFor(
+          async () => {
+            this.assertStillRunning(state, [`mm2-${f.from}`, `mm2-${f.to}`, `kafka-${f.from}`, `kafka-${f.to}`]);
+            const p = await probeMirroredHeartbeats(
+              bootstrapServers(regionOf(t, f.to)),
+              mirroredHeartbeatsTopic(f.from),
+              since,
+            );
+            return p.arrivedSince;
+          },
+          { timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)), intervalMs: 500, description: `heartbeats of ${f.from} in ${f.to}` },
+        ).catch((e: unknown) => {
+          if (e instanceof LocalError) throw e;
+          throw new LocalError(
+            `${(e as Error).message}; see ${join(this.paths.logsDir, `mm2-${f.to}.log`)}`,
+            'START_TIMEOUT',
+            true,
+            { cause: e },
+          );
+        }),
+      ),
+    );
+    return { topology: t, elapsedMs: Date.now() - t0, started };
+  }
+
+  private startBroker(r: Region, classpath: string): ProcessRecord {
+    const dataDir = this.paths.dataDir(r.name);
+    const propsFile = join(this.paths.configDir, `kafka-${r.name}.properties`);
+    mkdirSync(dirname(propsFile), { recursive: true });
+    writeFileSync(propsFile, renderBrokerProperties(r, { dataDir }));
+    if (!existsSync(join(dataDir, 'meta.properties'))) {
+      mkdirSync(dataDir, { recursive: true });
+      const fmt = spawnSync(
+        'java',
+        ['-Xmx256m', '-cp', classpath, STORAGE_TOOL, 'format', '-t', newClusterId(), '-c', propsFile, '--ignore-formatted'],
+        { encoding: 'utf8' },
+      );
+      if (fmt.status !== 0) {
+        throw new LocalError(`formatting storage of ${r.name} failed:\n${fmt.stdout}\n${fmt.stderr}`, 'START_TIMEOUT');
+      }
+    }
+    return spawnJava({
+      name: `kafka-${r.name}`,
+      kind: 'broker',
+      region: r.name,
+      home: this.paths.home,
+      classpath,
+      mainClass: BROKER_MAIN,
+      args: [propsFile],
+      heapMb: r.kafka.heapMb,
+      log: join(this.paths.logsDir, `kafka-${r.name}.log`),
+      port: r.kafka.port,
+    });
+  }
+
+  private async assertPortFree(port: number, who: string): Promise<void> {
+    if (await portOpen(port)) {
+      throw new LocalError(
+        `port ${port} (for ${who}) is already in use by a process meridian did not start; stop it or change the port in the topology`,
+        'PORT_IN_USE',
+      );
+    }
+  }
+
+  private assertStillRunning(state: StackState, names: string[]): void {
+    for (const n of names) {
+      const rec = state.processes.find((p) => p.name === n);
+      if (rec && !this.alive(rec)) {
+        throw new LocalError(`${n} exited during start-up; last log lines:\n${tailOf(rec.log)}`, 'PROCESS_EXITED');
+      }
+    }
+  }
+
+  private async waitProcess(
+    name: string,
+    state: StackState,
+    timeoutMs: number,
+    description: string,
+    ready: () => Promise<boolean>,
+  ): Promise<void> {
+    try {
+      await waitFor(
+        async () => {
+          this.assertStillRunning(state, [name]);
+          return ready();
+        },
+        { timeoutMs, intervalMs: 250, description },
+      );
+    } catch (e) {
+      if (e instanceof LocalError) throw e;
+      const rec = state.processes.find((p) => p.name === name);
+      throw new LocalError(`${(e as Error).message}; see ${rec?.log ?? 'the logs'}`, 'START_TIMEOUT', true, { cause: e });
+    }
+  }
+
+  async status(): Promise<StackStatus> {
+    const s = this.readState();
+    if (!s) return { up: false, processes: [], flows: [], regions: [] };
+    const t = loadTopology(s.topology, this.paths.repoRoot);
+    const processes = s.processes.map((p) => ({ ...p, alive: this.alive(p) }));
+    const flows = await Promise.all(
+      t.flows.map(async (f) => {
+        const p = await probeMirroredHeartbeats(
+          bootstrapServers(regionOf(t, f.to)),
+          mirroredHeartbeatsTopic(f.from),
+          Date.now() - HEARTBEAT_FRESH_MS,
+        );
+        return { ...f, healthy: p.arrivedSince, heartbeatsMirrored: p.count, freshWithinMs: HEARTBEAT_FRESH_MS };
+      }),
+    );
+    return {
+      up: processes.length > 0 && processes.every((p) => p.alive),
+      topology: t.name,
+      processes,
+      flows,
+      regions: t.regions.map((r) => ({ name: r.name, bootstrap: bootstrapServers(r) })),
+    };
+  }
+
+  /** Stops MirrorMaker 2 first (it would otherwise hang retrying dead brokers), then the brokers. */
+  async down(opts: { purge?: boolean } = {}): Promise<{ stopped: string[] }> {
+    const s = this.readState();
+    const stopped: string[] = [];
+    if (s) {
+      const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
+      const brokers = s.processes.filter((p) => p.kind === 'broker');
+      for (const group of [mm, brokers]) {
+        const results = await Promise.all(group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })));
+        group.forEach((p, i) => results[i] !== 'not-running' && stopped.push(p.name));
+      }
+      rmSync(this.paths.stateFile, { force: true });
+    }
+    if (opts.purge) {
+      rmSync(join(this.paths.home, 'data'), { recursive: true, force: true });
+      rmSync(this.paths.logsDir, { recursive: true, force: true });
+      rmSync(this.paths.configDir, { recursive: true, force: true });
+    }
+    return { stopped };
+  }
+
+  /** Stops one region's broker: SIGKILL by default (a crash), SIGTERM with `graceful`. */
+  async kill(regionName: string, opts: { graceful?: boolean } = {}): Promise<void> {
+    const s = this.requireState();
+    const t = loadTopology(s.topology, this.paths.repoRoot);
+    regionOf(t, regionName);
+    const rec = s.processes.find((p) => p.name === `kafka-${regionName}`);
+    if (!rec || !this.alive(rec)) throw new LocalError(`the broker of ${regionName} is not running`, 'NOT_UP');
+    await stopProcess(rec, this.paths.home, { signal: opts.graceful ? 'SIGTERM' : 'SIGKILL' });
+  }
+
+  /** Restarts one region's broker on its existing data and waits until it answers. */
+  async revive(regionName: string, timeoutMs = 120_000): Promise<void> {
+    const s = this.requireState();
+    const t = loadTopology(s.topology, this.paths.repoRoot);
+    const r = regionOf(t, regionName);
+    const name = `kafka-${regionName}`;
+    const old = s.processes.find((p) => p.name === name);
+    if (old && this.alive(old)) return;
+    await this.assertPortFree(r.kafka.port, name);
+    const rec = this.startBroker(r, kafkaClasspath(this.paths));
+    s.processes = [...s.processes.filter((p) => p.name !== name), rec];
+    this.writeState(s);
+    await this.waitProcess(name, s, timeoutMs, `broker of ${regionName} to answer`, () => brokerReady(bootstrapServers(r)));
+  }
+
+  private requireState(): StackState {
+    const s = this.readState();
+    if (!s) throw new LocalError('the local topology is not up: run `npx meridian local up`', 'NOT_UP');
+    return s;
+  }
+
+  kafkaVersion(): string {
+    return kafkaVersion(this.paths);
+  }
+}

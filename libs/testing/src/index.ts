@@ -1,0 +1,3 @@
+export { waitFor, WaitTimeoutError, type WaitOptions } from '@meridian/local';
+export { uniqueName } from './names';
+export { LOCAL_REGIONS, localKafka, readRecords, type ReadRecord } from './kafka';

@@ -1,0 +1,13 @@
+export { TopologyError } from './errors';
+export type { Flow, MirrorSettings, Region, Topology } from './model';
+export {
+  bootstrapServers,
+  inboundFlows,
+  loadTopology,
+  parseTopology,
+  region,
+  resolveTopologyPath,
+  topologiesDir,
+} from './load';
+export { checkpointsTopic, HEARTBEATS_TOPIC, mirroredHeartbeatsTopic, remoteTopicName } from './naming';
+export { mirrorTargets, renderBrokerProperties, renderMirrorMakerProperties } from './render';

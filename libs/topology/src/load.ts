@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { TopologyError } from './errors';
+import { type Region, type Topology, TopologySchema } from './model';
+
+/** Folder holding the shipped topologies (`<name>.yaml`). */
+export function topologiesDir(repoRoot: string): string {
+  return join(repoRoot, 'mirrormaker', 'topologies');
+}
+
+/** Resolves a topology given by name (`active-active`) or by path to a YAML file. */
+export function resolveTopologyPath(nameOrPath: string, repoRoot: string): string {
+  const looksLikePath = nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') || nameOrPath.includes('/');
+  const path = looksLikePath
+    ? isAbsolute(nameOrPath)
+      ? nameOrPath
+      : resolve(nameOrPath)
+    : join(topologiesDir(repoRoot), `${nameOrPath}.yaml`);
+  if (!existsSync(path)) {
+    throw new TopologyError(
+      `topology "${nameOrPath}" not found at ${path}; give a shipped name (active-active, active-passive) or a YAML path`,
+      'TOPOLOGY_NOT_FOUND',
+    );
+  }
+  return path;
+}
+
+export function loadTopology(nameOrPath: string, repoRoot: string): Topology {
+  const path = resolveTopologyPath(nameOrPath, repoRoot);
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new TopologyError(`topology ${path} is not valid YAML: ${(cause as Error).message}`, 'TOPOLOGY_INVALID', false, {
+      cause,
+    });
+  }
+  return parseTopology(raw, path);
+}
+
+/** Validates a topology object; every message names the offending field. */
+export function parseTopology(raw: unknown, source = 'topology'): Topology {
+  const parsed = TopologySchema.safeParse(raw);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+    throw new TopologyError(`${source} is invalid:\n${details}`, 'TOPOLOGY_INVALID');
+  }
+  const t = parsed.data;
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const ports = new Map<number, string>();
+  t.regions.forEach((r, i) => {
+    if (names.has(r.name)) problems.push(`regions.${i}.name: "${r.name}" appears twice`);
+    names.add(r.name);
+    for (const [field, p] of [
+      ['kafka.port', r.kafka.port],
+      ['kafka.controllerPort', r.kafka.controllerPort],
+    ] as const) {
+      const owner = ports.get(p);
+      if (owner) problems.push(`regions.${i}.${field}: port ${p} is already used by ${owner}`);
+      ports.set(p, `${r.name} ${field}`);
+    }
+  });
+  const flowKeys = new Set<string>();
+  t.flows.forEach((f, i) => {
+    if (!names.has(f.from)) problems.push(`flows.${i}.from: unknown region "${f.from}"`);
+    if (!names.has(f.to)) problems.push(`flows.${i}.to: unknown region "${f.to}"`);
+    if (f.from === f.to) problems.push(`flows.${i}: a region cannot mirror into itself`);
+    const key = `${f.from}->${f.to}`;
+    if (flowKeys.has(key)) problems.push(`flows.${i}: ${key} appears twice`);
+    flowKeys.add(key);
+  });
+  try {
+    new RegExp(`^(?:${t.mirror.topics})$`);
+  } catch (cause) {
+    problems.push(`mirror.topics: not a valid regex (${(cause as Error).message})`);
+  }
+  if (problems.length > 0) {
+    throw new TopologyError(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'TOPOLOGY_INVALID');
+  }
+  return t;
+}
+
+export function region(t: Topology, name: string): Region {
+  const r = t.regions.find((x) => x.name === name);
+  if (!r) {
+    throw new TopologyError(
+      `unknown region "${name}" in topology ${t.name}; regions: ${t.regions.map((x) => x.name).join(', ')}`,
+      'TOPOLOGY_UNKNOWN_REGION',
+    );
+  }
+  return r;
+}
+
+export function bootstrapServers(r: Region): string {
+  return `127.0.0.1:${r.kafka.port}`;
+}
+
+/** Flows that replicate into `target`. */
+export function inboundFlows(t: Topology, target: string) {
+  return t.flows.filter((f) => f.to === target);
+}
