@@ -10,7 +10,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@meridian/*/*'], message: 'Import a lib only through its public index: @meridian/<lib>.' }] },
+        {
+          patterns: [
+            {
+              group: ['@meridian/*/*'],
+              message: 'Import a lib only through its public index: @meridian/<lib>.',
+            },
+          ],
+        },
       ],
     },
   },

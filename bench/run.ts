@@ -27,7 +27,9 @@ function fmt(n: number): string {
 export function printReport(r: BenchReport): void {
   console.log(`\n== ${r.bench} ==`);
   for (const l of r.lines) {
-    const base = l.baseline ? `   | baseline ${l.baseline.name}: ${fmt(l.baseline.value)} ${l.baseline.unit}` : '';
+    const base = l.baseline
+      ? `   | baseline ${l.baseline.name}: ${fmt(l.baseline.value)} ${l.baseline.unit}`
+      : '';
     console.log(`  ${l.name}: ${fmt(l.value)} ${l.unit}${base}${l.note ? `   (${l.note})` : ''}`);
   }
 }

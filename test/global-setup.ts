@@ -9,7 +9,10 @@ const REQUIRED_TOPOLOGY = 'active-active';
 const cli = join(__dirname, '..', 'bin', 'meridian.js');
 
 function status(): { up: boolean; topology?: string; processes: unknown[] } {
-  const out = execFileSync('node', [cli, 'local', 'status', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('node', [cli, 'local', 'status', '--json'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return JSON.parse(out) as { up: boolean; topology?: string; processes: unknown[] };
 }
 

@@ -60,7 +60,9 @@ describe('MirrorMaker 2 mesh between three regions', () => {
       await producer.send({
         topic,
         acks: -1,
-        messages: [{ key: 'user-42', value: '{"name":"Ada"}', timestamp, headers: { 'x-trace': 'abc', 'x-n': '1' } }],
+        messages: [
+          { key: 'user-42', value: '{"name":"Ada"}', timestamp, headers: { 'x-trace': 'abc', 'x-n': '1' } },
+        ],
       });
       await producer.disconnect();
 
@@ -92,7 +94,8 @@ describe('MirrorMaker 2 mesh between three regions', () => {
       await producer.connect();
       const sentAt = Date.now();
       const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
-      for (const v of values) await producer.send({ topic, acks: -1, messages: [{ key: 'agg-1', value: v }] });
+      for (const v of values)
+        await producer.send({ topic, acks: -1, messages: [{ key: 'agg-1', value: v }] });
       await producer.disconnect();
       const recs = await reader.waitForCount(values.length, MIRROR_DEADLINE_MS);
       expect(recs.map((r) => r.value)).toEqual(values);

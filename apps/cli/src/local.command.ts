@@ -12,20 +12,24 @@ function stack(): LocalStack {
   });
 }
 
+// Colours only on a terminal: piped output (CI logs, files) stays plain.
+const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+
 function printStatus(s: StackStatus): void {
   if (s.processes.length === 0) {
     console.log('local topology: down');
     return;
   }
   console.log(`local topology: ${s.topology} — ${s.up ? 'up' : 'DEGRADED'}`);
-  const procs = new Table({ head: ['process', 'region', 'state', 'pid', 'port', 'log'] });
-  for (const p of s.processes) procs.push([p.name, p.region, p.alive ? 'up' : 'down', p.pid, p.port ?? '', p.log]);
+  const procs = new Table({ head: ['process', 'region', 'state', 'pid', 'port', 'log'], ...tableStyle });
+  for (const p of s.processes)
+    procs.push([p.name, p.region, p.alive ? 'up' : 'down', p.pid, p.port ?? '', p.log]);
   console.log(procs.toString());
-  const regions = new Table({ head: ['region', 'kafka bootstrap'] });
+  const regions = new Table({ head: ['region', 'kafka bootstrap'], ...tableStyle });
   for (const r of s.regions) regions.push([r.name, r.bootstrap]);
   console.log(regions.toString());
   if (s.flows.length > 0) {
-    const flows = new Table({ head: ['flow', 'heartbeats', 'mirrored heartbeats'] });
+    const flows = new Table({ head: ['flow', 'heartbeats', 'mirrored heartbeats'], ...tableStyle });
     for (const f of s.flows) {
       flows.push([
         `${f.from} → ${f.to}`,
@@ -38,7 +42,9 @@ function printStatus(s: StackStatus): void {
 }
 
 export function localCommand(): Command {
-  const local = new Command('local').description('run the multi-region topology on this machine (real Kafka + MirrorMaker 2)');
+  const local = new Command('local').description(
+    'run the multi-region topology on this machine (real Kafka + MirrorMaker 2)',
+  );
 
   local
     .command('up')

@@ -5,6 +5,12 @@ import pretty from 'pino-pretty';
 export function cliLogger(level = process.env.LOG_LEVEL ?? 'info') {
   return pino(
     { level, base: undefined },
-    pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+    pretty({
+      destination: 2,
+      sync: true,
+      colorize: process.stderr.isTTY,
+      ignore: 'pid,hostname',
+      translateTime: 'HH:MM:ss.l',
+    }),
   );
 }

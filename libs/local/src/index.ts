@@ -3,5 +3,12 @@ export { ensureKafkaJars, kafkaVersion } from './kafka-jars';
 export { findRepoRoot, LocalPaths } from './paths';
 export { isAlive, portOpen, type ProcessRecord } from './processes';
 export { probeMirroredHeartbeats, brokerReady } from './probes';
-export { LocalStack, type FlowStatus, type Logger, type ProcessStatus, type StackStatus, type UpOptions } from './stack';
+export {
+  LocalStack,
+  type FlowStatus,
+  type Logger,
+  type ProcessStatus,
+  type StackStatus,
+  type UpOptions,
+} from './stack';
 export { waitFor, WaitTimeoutError, type WaitOptions } from './wait';

@@ -53,12 +53,21 @@ export async function ensureKafkaJars(paths: LocalPaths, log: (msg: string) => v
       paths.repoRoot,
     );
   } catch (cause) {
-    throw new LocalError('cannot run `mvn`: install Apache Maven (Debian: apt-get install maven)', 'FETCH_FAILED', false, {
-      cause,
-    });
+    throw new LocalError(
+      'cannot run `mvn`: install Apache Maven (Debian: apt-get install maven)',
+      'FETCH_FAILED',
+      false,
+      {
+        cause,
+      },
+    );
   }
   if (res.code !== 0) {
-    throw new LocalError(`mvn failed fetching Kafka ${version}:\n${res.output.slice(-4000)}`, 'FETCH_FAILED', true);
+    throw new LocalError(
+      `mvn failed fetching Kafka ${version}:\n${res.output.slice(-4000)}`,
+      'FETCH_FAILED',
+      true,
+    );
   }
   writeFileSync(join(dir, COMPLETE_MARKER), new Date().toISOString());
   return dir;

@@ -6,7 +6,8 @@ export function findRepoRoot(from = __dirname): string {
   let dir = resolve(from);
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meridian') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meridian')
+      return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error(`cannot find the meridian repository root above ${from}`);
     dir = up;
@@ -16,7 +17,10 @@ export function findRepoRoot(from = __dirname): string {
 /** Where everything the local topology writes lives (git-ignored). `MERIDIAN_HOME` overrides. */
 export class LocalPaths {
   readonly home: string;
-  constructor(readonly repoRoot: string, home = process.env.MERIDIAN_HOME) {
+  constructor(
+    readonly repoRoot: string,
+    home = process.env.MERIDIAN_HOME,
+  ) {
     this.home = resolve(home ?? join(repoRoot, '.meridian'));
   }
   get pom(): string {

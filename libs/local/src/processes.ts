@@ -61,7 +61,8 @@ export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
       [...jvmFlags(o.heapMb), processMarker(o.home, o.name), '-cp', o.classpath, o.mainClass, ...o.args],
       { detached: true, stdio: ['ignore', fd, fd] },
     );
-    if (child.pid === undefined) throw new LocalError('cannot start `java`: is a JDK 17 on the PATH?', 'JAVA_MISSING');
+    if (child.pid === undefined)
+      throw new LocalError('cannot start `java`: is a JDK 17 on the PATH?', 'JAVA_MISSING');
     child.unref();
     return {
       name: o.name,

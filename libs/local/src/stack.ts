@@ -121,7 +121,8 @@ export class LocalStack {
       );
     }
     const javaCheck = spawnSync('java', ['-version'], { encoding: 'utf8' });
-    if (javaCheck.error) throw new LocalError('`java` not found: install a JDK 17 (Debian: openjdk-17-jdk)', 'JAVA_MISSING');
+    if (javaCheck.error)
+      throw new LocalError('`java` not found: install a JDK 17 (Debian: openjdk-17-jdk)', 'JAVA_MISSING');
     await ensureKafkaJars(this.paths, (m) => this.log.info(m));
     const classpath = kafkaClasspath(this.paths);
 
@@ -179,7 +180,12 @@ export class LocalStack {
       t.flows.map((f) =>
         waitFor(
           async () => {
-            this.assertStillRunning(state, [`mm2-${f.from}`, `mm2-${f.to}`, `kafka-${f.from}`, `kafka-${f.to}`]);
+            this.assertStillRunning(state, [
+              `mm2-${f.from}`,
+              `mm2-${f.to}`,
+              `kafka-${f.from}`,
+              `kafka-${f.to}`,
+            ]);
             const p = await probeMirroredHeartbeats(
               bootstrapServers(regionOf(t, f.to)),
               mirroredHeartbeatsTopic(f.from),
@@ -187,7 +193,11 @@ export class LocalStack {
             );
             return p.arrivedSince;
           },
-          { timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)), intervalMs: 500, description: `heartbeats of ${f.from} in ${f.to}` },
+          {
+            timeoutMs: Math.max(1000, timeoutMs - (Date.now() - t0)),
+            intervalMs: 500,
+            description: `heartbeats of ${f.from} in ${f.to}`,
+          },
         ).catch((e: unknown) => {
           if (e instanceof LocalError) throw e;
           throw new LocalError(
@@ -211,11 +221,25 @@ export class LocalStack {
       mkdirSync(dataDir, { recursive: true });
       const fmt = spawnSync(
         'java',
-        ['-Xmx256m', '-cp', classpath, STORAGE_TOOL, 'format', '-t', newClusterId(), '-c', propsFile, '--ignore-formatted'],
+        [
+          '-Xmx256m',
+          '-cp',
+          classpath,
+          STORAGE_TOOL,
+          'format',
+          '-t',
+          newClusterId(),
+          '-c',
+          propsFile,
+          '--ignore-formatted',
+        ],
         { encoding: 'utf8' },
       );
       if (fmt.status !== 0) {
-        throw new LocalError(`formatting storage of ${r.name} failed:\n${fmt.stdout}\n${fmt.stderr}`, 'START_TIMEOUT');
+        throw new LocalError(
+          `formatting storage of ${r.name} failed:\n${fmt.stdout}\n${fmt.stderr}`,
+          'START_TIMEOUT',
+        );
       }
     }
     return spawnJava({
@@ -245,7 +269,10 @@ export class LocalStack {
     for (const n of names) {
       const rec = state.processes.find((p) => p.name === n);
       if (rec && !this.alive(rec)) {
-        throw new LocalError(`${n} exited during start-up; last log lines:\n${tailOf(rec.log)}`, 'PROCESS_EXITED');
+        throw new LocalError(
+          `${n} exited during start-up; last log lines:\n${tailOf(rec.log)}`,
+          'PROCESS_EXITED',
+        );
       }
     }
   }
@@ -268,7 +295,9 @@ export class LocalStack {
     } catch (e) {
       if (e instanceof LocalError) throw e;
       const rec = state.processes.find((p) => p.name === name);
-      throw new LocalError(`${(e as Error).message}; see ${rec?.log ?? 'the logs'}`, 'START_TIMEOUT', true, { cause: e });
+      throw new LocalError(`${(e as Error).message}; see ${rec?.log ?? 'the logs'}`, 'START_TIMEOUT', true, {
+        cause: e,
+      });
     }
   }
 
@@ -284,7 +313,12 @@ export class LocalStack {
           mirroredHeartbeatsTopic(f.from),
           Date.now() - HEARTBEAT_FRESH_MS,
         );
-        return { ...f, healthy: p.arrivedSince, heartbeatsMirrored: p.count, freshWithinMs: HEARTBEAT_FRESH_MS };
+        return {
+          ...f,
+          healthy: p.arrivedSince,
+          heartbeatsMirrored: p.count,
+          freshWithinMs: HEARTBEAT_FRESH_MS,
+        };
       }),
     );
     return {
@@ -304,7 +338,9 @@ export class LocalStack {
       const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
       const brokers = s.processes.filter((p) => p.kind === 'broker');
       for (const group of [mm, brokers]) {
-        const results = await Promise.all(group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })));
+        const results = await Promise.all(
+          group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })),
+        );
         group.forEach((p, i) => results[i] !== 'not-running' && stopped.push(p.name));
       }
       rmSync(this.paths.stateFile, { force: true });
@@ -323,7 +359,8 @@ export class LocalStack {
     const t = loadTopology(s.topology, this.paths.repoRoot);
     regionOf(t, regionName);
     const rec = s.processes.find((p) => p.name === `kafka-${regionName}`);
-    if (!rec || !this.alive(rec)) throw new LocalError(`the broker of ${regionName} is not running`, 'NOT_UP');
+    if (!rec || !this.alive(rec))
+      throw new LocalError(`the broker of ${regionName} is not running`, 'NOT_UP');
     await stopProcess(rec, this.paths.home, { signal: opts.graceful ? 'SIGTERM' : 'SIGKILL' });
   }
 
@@ -339,7 +376,9 @@ export class LocalStack {
     const rec = this.startBroker(r, kafkaClasspath(this.paths));
     s.processes = [...s.processes.filter((p) => p.name !== name), rec];
     this.writeState(s);
-    await this.waitProcess(name, s, timeoutMs, `broker of ${regionName} to answer`, () => brokerReady(bootstrapServers(r)));
+    await this.waitProcess(name, s, timeoutMs, `broker of ${regionName} to answer`, () =>
+      brokerReady(bootstrapServers(r)),
+    );
   }
 
   private requireState(): StackState {

@@ -25,7 +25,9 @@ export async function waitFor<T>(
     }
     if (Date.now() >= deadline) {
       const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new WaitTimeoutError(`timed out after ${opts.timeoutMs} ms waiting for ${opts.description}${why}`);
+      throw new WaitTimeoutError(
+        `timed out after ${opts.timeoutMs} ms waiting for ${opts.description}${why}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }

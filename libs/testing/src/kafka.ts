@@ -58,7 +58,11 @@ export async function readRecords(kafka: Kafka, topic: string) {
   return {
     records,
     async waitForCount(n: number, timeoutMs: number): Promise<ReadRecord[]> {
-      await waitFor(() => records.length >= n, { timeoutMs, intervalMs: 20, description: `${n} record(s) in ${topic}` });
+      await waitFor(() => records.length >= n, {
+        timeoutMs,
+        intervalMs: 20,
+        description: `${n} record(s) in ${topic}`,
+      });
       return records;
     },
     stop: () => consumer.disconnect(),

@@ -11,7 +11,8 @@ export function topologiesDir(repoRoot: string): string {
 
 /** Resolves a topology given by name (`active-active`) or by path to a YAML file. */
 export function resolveTopologyPath(nameOrPath: string, repoRoot: string): string {
-  const looksLikePath = nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') || nameOrPath.includes('/');
+  const looksLikePath =
+    nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') || nameOrPath.includes('/');
   const path = looksLikePath
     ? isAbsolute(nameOrPath)
       ? nameOrPath
@@ -32,9 +33,14 @@ export function loadTopology(nameOrPath: string, repoRoot: string): Topology {
   try {
     raw = parse(readFileSync(path, 'utf8'));
   } catch (cause) {
-    throw new TopologyError(`topology ${path} is not valid YAML: ${(cause as Error).message}`, 'TOPOLOGY_INVALID', false, {
-      cause,
-    });
+    throw new TopologyError(
+      `topology ${path} is not valid YAML: ${(cause as Error).message}`,
+      'TOPOLOGY_INVALID',
+      false,
+      {
+        cause,
+      },
+    );
   }
   return parseTopology(raw, path);
 }
@@ -43,7 +49,9 @@ export function loadTopology(nameOrPath: string, repoRoot: string): Topology {
 export function parseTopology(raw: unknown, source = 'topology'): Topology {
   const parsed = TopologySchema.safeParse(raw);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+    const details = parsed.error.issues
+      .map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('\n');
     throw new TopologyError(`${source} is invalid:\n${details}`, 'TOPOLOGY_INVALID');
   }
   const t = parsed.data;
@@ -77,7 +85,10 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
     problems.push(`mirror.topics: not a valid regex (${(cause as Error).message})`);
   }
   if (problems.length > 0) {
-    throw new TopologyError(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'TOPOLOGY_INVALID');
+    throw new TopologyError(
+      `${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      'TOPOLOGY_INVALID',
+    );
   }
   return t;
 }

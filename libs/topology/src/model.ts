@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 const regionName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]*$/, 'a region name is lower-case letters, digits and dashes (it prefixes topic names)');
+  .regex(
+    /^[a-z][a-z0-9-]*$/,
+    'a region name is lower-case letters, digits and dashes (it prefixes topic names)',
+  );
 const port = z.number().int().min(1024).max(65535);
 
 export const RegionSchema = z.object({

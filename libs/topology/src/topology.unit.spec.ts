@@ -19,8 +19,7 @@ describe('shipped topologies', () => {
     expect(t.regions.map((r) => r.name)).toEqual(['us-east', 'us-west', 'eu']);
     expect(t.flows).toHaveLength(6);
     for (const a of t.regions)
-      for (const b of t.regions)
-        if (a !== b) expect(t.flows).toContainEqual({ from: a.name, to: b.name });
+      for (const b of t.regions) if (a !== b) expect(t.flows).toContainEqual({ from: a.name, to: b.name });
   });
 
   it('active-passive mirrors us-east into us-west only', () => {
@@ -28,13 +27,19 @@ describe('shipped topologies', () => {
     expect(t.flows).toEqual([{ from: 'us-east', to: 'us-west' }]);
   });
 
-  it.each(['active-active', 'active-passive'])('the committed MirrorMaker 2 properties of %s are current', (name) => {
-    const t = loadTopology(name, repoRoot);
-    for (const target of mirrorTargets(t)) {
-      const committed = readFileSync(join(repoRoot, 'mirrormaker', 'generated', name, `mm2-${target}.properties`), 'utf8');
-      expect(committed).toBe(renderMirrorMakerProperties(t, target));
-    }
-  });
+  it.each(['active-active', 'active-passive'])(
+    'the committed MirrorMaker 2 properties of %s are current',
+    (name) => {
+      const t = loadTopology(name, repoRoot);
+      for (const target of mirrorTargets(t)) {
+        const committed = readFileSync(
+          join(repoRoot, 'mirrormaker', 'generated', name, `mm2-${target}.properties`),
+          'utf8',
+        );
+        expect(committed).toBe(renderMirrorMakerProperties(t, target));
+      }
+    },
+  );
 });
 
 describe('topology validation', () => {
@@ -60,8 +65,14 @@ describe('topology validation', () => {
       { ...base, regions: [base.regions[0], { name: 'b', kafka: { port: 10001, controllerPort: 10005 } }] },
       'regions.1.kafka.port: port 10001 is already used by a kafka.port',
     ],
-    [{ ...base, regions: [{ name: 'A_b', kafka: { port: 10001, controllerPort: 10002 } }] }, 'regions.0.name'],
-    [{ ...base, regions: [{ name: 'a', kafka: { port: 80, controllerPort: 10002 } }] }, 'regions.0.kafka.port'],
+    [
+      { ...base, regions: [{ name: 'A_b', kafka: { port: 10001, controllerPort: 10002 } }] },
+      'regions.0.name',
+    ],
+    [
+      { ...base, regions: [{ name: 'a', kafka: { port: 80, controllerPort: 10002 } }] },
+      'regions.0.kafka.port',
+    ],
     [{ ...base, mirror: { topics: '(' } }, 'mirror.topics: not a valid regex'],
   ])('rejects a bad topology naming the field (%#)', (raw, field) => {
     expect(() => parseTopology(raw)).toThrow(TopologyError);
@@ -82,7 +93,9 @@ describe('rendering', () => {
     expect(eu).toContain('us-east->eu.enabled = true');
     expect(eu).toContain('us-west->eu.enabled = true');
     expect(eu).not.toMatch(/eu->[a-z-]+\.enabled/);
-    expect(eu).toContain('replication.policy.class = org.apache.kafka.connect.mirror.DefaultReplicationPolicy');
+    expect(eu).toContain(
+      'replication.policy.class = org.apache.kafka.connect.mirror.DefaultReplicationPolicy',
+    );
     expect(eu).toContain('us-east.producer.linger.ms = 0');
     // Java .properties: the regex backslash is escaped.
     expect(eu).toContain('topics = meridian\\\\..*');
