@@ -7,7 +7,7 @@ const base = {
   testEnvironment: 'node',
   rootDir: __dirname,
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.meridian'],
 };
 

@@ -1,0 +1,503 @@
+import { canonicalEncode, compareValues, type Value } from './canonical';
+import { checkedSum } from './counters';
+import {
+  assertSeq,
+  ctxAdd,
+  ctxAddDots,
+  ctxHas,
+  ctxHighWater,
+  ctxMerge,
+  parseDot,
+  type DotContext,
+  type DotKey,
+} from './dot-context';
+import { dropDots, joinDotFun, joinKeyed, type DotFun } from './dot-store';
+import { DedupWindowExceededError, InvalidOperationError } from './errors';
+import { compareHlc, hlcFromFields, isValidNodeId, type Hlc } from './hlc';
+import { elementKey, joinElements, type SetElement } from './or-set';
+import { getOwn, isEmpty, put, withKey, withoutKey, type Rec } from './record';
+import type { VersionVector } from './version-vector';
+
+/** A write to a causal LWW register: the winner among live entries is the highest (hlc, value). */
+export interface LwwEntry {
+  readonly hlc: Hlc;
+  readonly value: Value;
+}
+
+/** A node's running totals of increments (p) and decrements (n) in a causal counter. */
+export interface CounterEntry {
+  readonly p: number;
+  readonly n: number;
+}
+
+/**
+ * One field of the OR-map. Every store is dot-based and shares the map's causal context, so
+ * removing the field is an observed-remove of all its dots. A field is keyed by (name, type): two
+ * regions writing the same name with different types keep both stores rather than one winning
+ * arbitrarily. Empty stores are absent (canonical form).
+ */
+export interface FieldSlot {
+  /** Last-writer-wins register (dot -> write). */
+  readonly lww?: DotFun<LwwEntry>;
+  /** Multi-value register (dot -> value). */
+  readonly mv?: DotFun<Value>;
+  /** PN counter (dot -> that node's running totals). */
+  readonly counter?: DotFun<CounterEntry>;
+  /** Add-wins OR-set (element key -> element and its live add-dots). */
+  readonly set?: Rec<SetElement>;
+  /** Map of key -> LWW register, keys removed by observed-remove (no tombstones). */
+  readonly map?: Rec<DotFun<LwwEntry>>;
+}
+
+/** OR-map: fields merge independently; `ctx` is every dot seen, shared by all fields. */
+export interface OrMap {
+  readonly fields: Rec<FieldSlot>;
+  readonly ctx: DotContext;
+}
+
+/**
+ * What a projector stores per aggregate. `applied` is the set of events applied, bounded as a
+ * per-origin high-water mark plus exceptions (see DotContext). `ctx` ⊇ `applied` also holds dots
+ * known only as superseded; both become equal once every event has arrived. The version vector is
+ * derived (`documentVersion`) rather than stored, so it can never disagree with `applied`.
+ */
+export interface Document extends OrMap {
+  readonly applied: DotContext;
+}
+
+// --- operations ---------------------------------------------------------------------------------
+
+/** Envelope fields carried by every event. `(origin, seq)` is the dedup key; `eventId` must map 1:1. */
+export interface OpEnvelope {
+  readonly eventId: string;
+  /** Writing node; equals `hlc.nodeId`. */
+  readonly origin: string;
+  /** Per-origin sequence: 1, 2, 3, ... with no gaps at the origin. */
+  readonly seq: number;
+  readonly hlc: Hlc;
+}
+
+/**
+ * `observed` lists the dots of this field the writer had seen and this event supersedes; build
+ * mutations with the `prepare*` functions from the writer's own document so it is right.
+ */
+export type Mutation =
+  | {
+      readonly kind: 'lww.set';
+      readonly field: string;
+      readonly value: Value;
+      readonly observed: readonly DotKey[];
+    }
+  | {
+      readonly kind: 'mv.set';
+      readonly field: string;
+      readonly value: Value;
+      readonly observed: readonly DotKey[];
+    }
+  | {
+      readonly kind: 'counter.add';
+      readonly field: string;
+      /** The origin's running totals after this change (absolute, so merges can take the max). */
+      readonly p: number;
+      readonly n: number;
+      readonly observed: readonly DotKey[];
+    }
+  | {
+      readonly kind: 'set.add';
+      readonly field: string;
+      readonly value: Value;
+      readonly observed: readonly DotKey[];
+    }
+  | {
+      readonly kind: 'set.remove';
+      readonly field: string;
+      readonly value: Value;
+      readonly observed: readonly DotKey[];
+    }
+  | {
+      readonly kind: 'map.set';
+      readonly field: string;
+      readonly key: string;
+      readonly value: Value;
+      readonly observed: readonly DotKey[];
+    }
+  | {
+      readonly kind: 'map.delete';
+      readonly field: string;
+      readonly key: string;
+      readonly observed: readonly DotKey[];
+    }
+  | { readonly kind: 'field.remove'; readonly field: string; readonly observed: readonly DotKey[] };
+
+export type Operation = OpEnvelope & Mutation;
+
+export interface ApplyOptions {
+  /**
+   * Max events from one origin held above its contiguous high-water mark. Beyond it `applyOp`
+   * throws a retriable DEDUP_WINDOW_EXCEEDED instead of growing the state. Default 10 000.
+   */
+  maxPendingPerOrigin?: number;
+}
+
+export function documentEmpty(): Document {
+  return { fields: {}, ctx: {}, applied: {} };
+}
+
+/**
+ * Applies one event. Pure: returns a new document, or `doc` itself if the event was already
+ * applied (same origin and seq), so redelivery is a no-op. Order of arrival does not matter.
+ * The caller should pass `op.hlc` through `HybridLogicalClock.receive` first (skew bound).
+ */
+export function applyOp(doc: Document, op: Operation, options: ApplyOptions = {}): Document {
+  validateOp(op);
+  const { origin, seq } = op;
+  if (ctxHas(doc.applied, origin, seq)) return doc;
+  const range = getOwn(doc.applied, origin);
+  const limit = options.maxPendingPerOrigin ?? 10_000;
+  if (seq > (range?.hw ?? 0) + 1 && (range?.ex.length ?? 0) >= limit) {
+    throw new DedupWindowExceededError(origin, range?.ex.length ?? 0, limit);
+  }
+
+  const dot = `${origin}:${seq}`;
+  const before: FieldSlot = getOwn(doc.fields, op.field) ?? {};
+  // If a later event already superseded this one, its dot is in ctx and its entry must not appear:
+  // exactly what the state-based join would decide.
+  const fresh = !ctxHas(doc.ctx, origin, seq);
+  let slot = setElementFastPath(before, op, dot, fresh);
+  if (slot === undefined) {
+    slot = op.observed.length > 0 ? dropFromSlot(before, new Set(op.observed)) : before;
+    if (fresh) slot = addToSlot(slot, op, dot);
+  }
+
+  return {
+    fields: isEmpty(slot) ? withoutKey(doc.fields, op.field) : withKey(doc.fields, op.field, slot),
+    ctx: ctxAddDots(ctxAdd(doc.ctx, origin, seq), op.observed),
+    applied: ctxAdd(doc.applied, origin, seq),
+  };
+}
+
+/**
+ * Set ops only observe dots of their own element, and a dot belongs to one element, so when the
+ * element holds every observed dot no other element can change: one copy of the set, not two scans.
+ * Returns undefined when the general path is needed.
+ */
+function setElementFastPath(
+  slot: FieldSlot,
+  op: Operation,
+  dot: DotKey,
+  fresh: boolean,
+): FieldSlot | undefined {
+  if (op.kind !== 'set.add' && op.kind !== 'set.remove') return undefined;
+  const key = elementKey(op.value);
+  const cur = slot.set === undefined ? undefined : getOwn(slot.set, key);
+  const curDots = cur?.dots ?? [];
+  if (!op.observed.every((d) => curDots.includes(d))) return undefined;
+  const kept = op.observed.length === 0 ? curDots : curDots.filter((d) => !op.observed.includes(d));
+  const dots = fresh && op.kind === 'set.add' ? [...kept, dot].sort() : kept;
+  const set =
+    dots.length > 0
+      ? withKey(slot.set ?? {}, key, { value: op.value, dots })
+      : withoutKey(slot.set ?? {}, key);
+  return compactSlot({ ...slot, set: nonEmpty(set) });
+}
+
+function addToSlot(slot: FieldSlot, op: Operation, dot: DotKey): FieldSlot {
+  switch (op.kind) {
+    case 'lww.set':
+      return { ...slot, lww: { ...slot.lww, [dot]: { hlc: op.hlc, value: op.value } } };
+    case 'mv.set':
+      return { ...slot, mv: { ...slot.mv, [dot]: op.value } };
+    case 'counter.add':
+      return { ...slot, counter: { ...slot.counter, [dot]: { p: op.p, n: op.n } } };
+    case 'set.add': {
+      const key = elementKey(op.value);
+      const cur = slot.set === undefined ? undefined : getOwn(slot.set, key);
+      const dots = cur === undefined ? [dot] : [...cur.dots, dot].sort();
+      return { ...slot, set: { ...slot.set, [key]: { value: op.value, dots } } };
+    }
+    case 'map.set': {
+      const cur = slot.map === undefined ? undefined : getOwn(slot.map, op.key);
+      return { ...slot, map: { ...slot.map, [op.key]: { ...cur, [dot]: { hlc: op.hlc, value: op.value } } } };
+    }
+    case 'set.remove':
+    case 'map.delete':
+    case 'field.remove':
+      return slot;
+  }
+}
+
+function dropFromSlot(slot: FieldSlot, killed: ReadonlySet<DotKey>): FieldSlot {
+  const out: { -readonly [K in keyof FieldSlot]: FieldSlot[K] } = {};
+  if (slot.lww) out.lww = nonEmpty(dropDots(slot.lww, killed));
+  if (slot.mv) out.mv = nonEmpty(dropDots(slot.mv, killed));
+  if (slot.counter) out.counter = nonEmpty(dropDots(slot.counter, killed));
+  if (slot.set) {
+    const set: Record<string, SetElement> = {};
+    let changed = false;
+    for (const k of Object.keys(slot.set)) {
+      const el = slot.set[k] as SetElement;
+      if (!el.dots.some((d) => killed.has(d))) {
+        put(set, k, el);
+        continue;
+      }
+      changed = true;
+      const dots = el.dots.filter((d) => !killed.has(d));
+      if (dots.length > 0) put(set, k, { value: el.value, dots });
+    }
+    out.set = changed ? nonEmpty(set) : slot.set;
+  }
+  if (slot.map) {
+    const map: Record<string, DotFun<LwwEntry>> = {};
+    for (const k of Object.keys(slot.map)) {
+      const kept = dropDots(slot.map[k] as DotFun<LwwEntry>, killed);
+      if (!isEmpty(kept)) put(map, k, kept);
+    }
+    out.map = nonEmpty(map);
+  }
+  return compactSlot(out);
+}
+
+// --- state-based merge --------------------------------------------------------------------------
+
+export function mergeOrMaps(a: OrMap, b: OrMap): OrMap {
+  const ca = a.ctx;
+  const cb = b.ctx;
+  const fields = joinKeyed(a.fields, b.fields, (x, y) => {
+    const s = joinSlot(x ?? {}, ca, y ?? {}, cb);
+    return isEmpty(s) ? undefined : s;
+  });
+  return { fields, ctx: ctxMerge(ca, cb) };
+}
+
+/** State-based merge: commutative, associative, idempotent, and consistent with `applyOp`. */
+export function mergeDocuments(a: Document, b: Document): Document {
+  return { ...mergeOrMaps(a, b), applied: ctxMerge(a.applied, b.applied) };
+}
+
+function joinSlot(x: FieldSlot, ca: DotContext, y: FieldSlot, cb: DotContext): FieldSlot {
+  const fun = <T>(p: DotFun<T> | undefined, q: DotFun<T> | undefined): DotFun<T> | undefined =>
+    p === undefined && q === undefined ? undefined : nonEmpty(joinDotFun(p ?? {}, ca, q ?? {}, cb));
+  return compactSlot({
+    lww: fun(x.lww, y.lww),
+    mv: fun(x.mv, y.mv),
+    counter: fun(x.counter, y.counter),
+    set: x.set || y.set ? nonEmpty(joinElements(x.set ?? {}, ca, y.set ?? {}, cb)) : undefined,
+    map:
+      x.map || y.map
+        ? nonEmpty(
+            joinKeyed(x.map ?? {}, y.map ?? {}, (p, q) => nonEmpty(joinDotFun(p ?? {}, ca, q ?? {}, cb))),
+          )
+        : undefined,
+  });
+}
+
+function nonEmpty<S extends object>(s: S): S | undefined {
+  return isEmpty(s) ? undefined : s;
+}
+
+/** Drops absent stores so equal states have equal shapes. */
+function compactSlot(s: FieldSlot): FieldSlot {
+  const out: { -readonly [K in keyof FieldSlot]: FieldSlot[K] } = {};
+  if (s.lww) out.lww = s.lww;
+  if (s.mv) out.mv = s.mv;
+  if (s.counter) out.counter = s.counter;
+  if (s.set) out.set = s.set;
+  if (s.map) out.map = s.map;
+  return out;
+}
+
+// --- reading ------------------------------------------------------------------------------------
+
+/** Resolved view of a field; only non-empty stores appear. Lists are sorted canonically. */
+export interface FieldView {
+  lww?: Value;
+  mv?: Value[];
+  counter?: number;
+  set?: Value[];
+  map?: Record<string, Value>;
+}
+
+export function readField(doc: OrMap, name: string): FieldView | undefined {
+  const slot = getOwn(doc.fields, name);
+  if (slot === undefined) return undefined;
+  const view: FieldView = {};
+  if (slot.lww) view.lww = resolveLww(slot.lww);
+  if (slot.mv) view.mv = Object.values(slot.mv).sort(compareValues);
+  if (slot.counter) {
+    let total = 0;
+    for (const e of Object.values(slot.counter)) total = checkedSum(checkedSum(total + e.p) - e.n);
+    view.counter = total;
+  }
+  if (slot.set) {
+    const set = slot.set;
+    view.set = Object.keys(set)
+      .sort()
+      .map((k) => (set[k] as SetElement).value);
+  }
+  if (slot.map) {
+    const map: Record<string, Value> = {};
+    for (const k of Object.keys(slot.map).sort()) put(map, k, resolveLww(slot.map[k] as DotFun<LwwEntry>));
+    view.map = map;
+  }
+  return view;
+}
+
+export function readDocument(doc: OrMap): Record<string, FieldView> {
+  const out: Record<string, FieldView> = {};
+  for (const name of Object.keys(doc.fields).sort()) put(out, name, readField(doc, name) as FieldView);
+  return out;
+}
+
+function resolveLww(entries: DotFun<LwwEntry>): Value {
+  let best: LwwEntry | undefined;
+  for (const e of Object.values(entries)) {
+    if (best === undefined || (compareHlc(e.hlc, best.hlc) || compareValues(e.value, best.value)) > 0)
+      best = e;
+  }
+  return (best as LwwEntry).value;
+}
+
+/** Per-origin contiguous high-water mark of applied events. */
+export function documentVersion(doc: Document): VersionVector {
+  return ctxHighWater(doc.applied);
+}
+
+export function hasApplied(doc: Document, origin: string, seq: number): boolean {
+  return ctxHas(doc.applied, origin, seq);
+}
+
+// --- writer side --------------------------------------------------------------------------------
+// The writer builds a mutation from its own document (which already holds its own earlier events),
+// wraps it in an envelope, applies it locally, then publishes it.
+
+function slotOf(doc: OrMap, field: string): FieldSlot {
+  return getOwn(doc.fields, field) ?? {};
+}
+
+export function prepareLwwSet(doc: OrMap, field: string, value: Value): Mutation {
+  return { kind: 'lww.set', field, value, observed: Object.keys(slotOf(doc, field).lww ?? {}).sort() };
+}
+
+export function prepareMvSet(doc: OrMap, field: string, value: Value): Mutation {
+  return { kind: 'mv.set', field, value, observed: Object.keys(slotOf(doc, field).mv ?? {}).sort() };
+}
+
+/** `by` may be negative. Supersedes only the origin's own entry: other nodes' totals stay. */
+export function prepareCounterAdd(doc: OrMap, field: string, origin: string, by: number): Mutation {
+  if (!Number.isSafeInteger(by))
+    throw new InvalidOperationError(`counter delta must be a safe integer, got ${by}`);
+  const entries = slotOf(doc, field).counter ?? {};
+  let p = 0;
+  let n = 0;
+  const observed: DotKey[] = [];
+  for (const k of Object.keys(entries)) {
+    if (parseDot(k).nodeId !== origin) continue;
+    const e = entries[k] as CounterEntry;
+    p += e.p;
+    n += e.n;
+    observed.push(k);
+  }
+  return {
+    kind: 'counter.add',
+    field,
+    p: checkedSum(p + Math.max(by, 0)),
+    n: checkedSum(n + Math.max(-by, 0)),
+    observed: observed.sort(),
+  };
+}
+
+export function prepareSetAdd(doc: OrMap, field: string, value: Value): Mutation {
+  return { kind: 'set.add', field, value, observed: elementDots(doc, field, value) };
+}
+
+export function prepareSetRemove(doc: OrMap, field: string, value: Value): Mutation {
+  return { kind: 'set.remove', field, value, observed: elementDots(doc, field, value) };
+}
+
+export function prepareMapSet(doc: OrMap, field: string, key: string, value: Value): Mutation {
+  return { kind: 'map.set', field, key, value, observed: mapKeyDots(doc, field, key) };
+}
+
+export function prepareMapDelete(doc: OrMap, field: string, key: string): Mutation {
+  return { kind: 'map.delete', field, key, observed: mapKeyDots(doc, field, key) };
+}
+
+/** Removes what the writer has seen of the field; a concurrent write elsewhere survives (add-wins). */
+export function prepareFieldRemove(doc: OrMap, field: string): Mutation {
+  const s = slotOf(doc, field);
+  const dots = [
+    ...Object.keys(s.lww ?? {}),
+    ...Object.keys(s.mv ?? {}),
+    ...Object.keys(s.counter ?? {}),
+    ...Object.values(s.set ?? {}).flatMap((e) => e.dots),
+    ...Object.values(s.map ?? {}).flatMap((m) => Object.keys(m)),
+  ];
+  return { kind: 'field.remove', field, observed: dots.sort() };
+}
+
+function elementDots(doc: OrMap, field: string, value: Value): DotKey[] {
+  const set = slotOf(doc, field).set;
+  const el = set === undefined ? undefined : getOwn(set, elementKey(value));
+  return el === undefined ? [] : [...el.dots];
+}
+
+function mapKeyDots(doc: OrMap, field: string, key: string): DotKey[] {
+  const map = slotOf(doc, field).map;
+  const entries = map === undefined ? undefined : getOwn(map, key);
+  return entries === undefined ? [] : Object.keys(entries).sort();
+}
+
+// --- validation ---------------------------------------------------------------------------------
+
+function validateOp(op: Operation): void {
+  if (typeof op.eventId !== 'string' || op.eventId.length === 0) {
+    throw new InvalidOperationError('eventId must be a non-empty string');
+  }
+  if (!isValidNodeId(op.origin))
+    throw new InvalidOperationError(`invalid origin ${JSON.stringify(op.origin)}`);
+  assertSeq(op.seq);
+  const hlc = hlcFromFields(op.hlc);
+  if (hlc.nodeId !== op.origin) {
+    throw new InvalidOperationError(`hlc.nodeId ${hlc.nodeId} differs from origin ${op.origin}`);
+  }
+  if (typeof op.field !== 'string' || op.field.length === 0) {
+    throw new InvalidOperationError('field must be a non-empty string');
+  }
+  if (!Array.isArray(op.observed)) throw new InvalidOperationError('observed must be an array of dots');
+  for (const d of op.observed) {
+    if (typeof d !== 'string' || !/^.+:[1-9]\d*$/s.test(d)) {
+      throw new InvalidOperationError(`observed entry ${JSON.stringify(d)} is not a dot`);
+    }
+  }
+  switch (op.kind) {
+    case 'lww.set':
+    case 'mv.set':
+    case 'set.add':
+    case 'set.remove':
+      canonicalEncode(op.value); // rejects NaN, Infinity, undefined, class instances ...
+      return;
+    case 'map.set':
+      assertKey(op.key);
+      canonicalEncode(op.value);
+      return;
+    case 'map.delete':
+      assertKey(op.key);
+      return;
+    case 'counter.add':
+      for (const x of [op.p, op.n]) {
+        if (!Number.isSafeInteger(x) || x < 0)
+          throw new InvalidOperationError(`counter total ${x} is invalid`);
+      }
+      return;
+    case 'field.remove':
+      return;
+    default: {
+      const unknownKind: unknown = (op as { kind?: unknown }).kind;
+      throw new InvalidOperationError(`unknown operation kind ${JSON.stringify(unknownKind)}`);
+    }
+  }
+}
+
+function assertKey(key: unknown): void {
+  if (typeof key !== 'string') throw new InvalidOperationError('map key must be a string');
+}
