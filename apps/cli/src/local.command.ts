@@ -1,6 +1,13 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import { ensureKafkaJars, findRepoRoot, LocalPaths, LocalStack, type StackStatus } from '@meridian/local';
+import {
+  ensureKafkaJars,
+  ensureRegistryApp,
+  findRepoRoot,
+  LocalPaths,
+  LocalStack,
+  type StackStatus,
+} from '@meridian/local';
 import { loadTopology } from '@meridian/topology';
 import { cliLogger } from './logger';
 
@@ -25,8 +32,11 @@ function printStatus(s: StackStatus): void {
   for (const p of s.processes)
     procs.push([p.name, p.region, p.alive ? 'up' : 'down', p.pid, p.port ?? '', p.log]);
   console.log(procs.toString());
-  const regions = new Table({ head: ['region', 'kafka bootstrap'], ...tableStyle });
-  for (const r of s.regions) regions.push([r.name, r.bootstrap]);
+  const regions = new Table({
+    head: ['region', 'kafka bootstrap', 'schema registry (Confluent API)'],
+    ...tableStyle,
+  });
+  for (const r of s.regions) regions.push([r.name, r.bootstrap, r.registry ?? '']);
   console.log(regions.toString());
   if (s.flows.length > 0) {
     const flows = new Table({ head: ['flow', 'heartbeats', 'mirrored heartbeats'], ...tableStyle });
@@ -111,10 +121,12 @@ export function localCommand(): Command {
 
   local
     .command('fetch')
-    .description("fetch Kafka's jars from Maven Central (done by `up` when missing)")
+    .description("fetch Kafka's jars and Apicurio Registry from Maven Central (done by `up` when missing)")
     .action(async () => {
       const log = cliLogger();
-      console.log(await ensureKafkaJars(new LocalPaths(findRepoRoot()), (m) => log.info(m)));
+      const paths = new LocalPaths(findRepoRoot());
+      console.log(await ensureKafkaJars(paths, (m) => log.info(m)));
+      console.log(await ensureRegistryApp(paths, (m) => log.info(m)));
     });
 
   return local;

@@ -2,7 +2,8 @@ export { LocalError, type LocalErrorCode } from './errors';
 export { ensureKafkaJars, kafkaVersion } from './kafka-jars';
 export { findRepoRoot, LocalPaths } from './paths';
 export { isAlive, portOpen, type ProcessRecord } from './processes';
-export { probeMirroredHeartbeats, brokerReady } from './probes';
+export { probeMirroredHeartbeats, brokerReady, registryReady } from './probes';
+export { ensureRegistryApp } from './registry-app';
 export {
   LocalStack,
   type FlowStatus,

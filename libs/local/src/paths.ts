@@ -26,6 +26,15 @@ export class LocalPaths {
   get pom(): string {
     return join(this.repoRoot, 'infra', 'kafka', 'pom.xml');
   }
+  get registryPom(): string {
+    return join(this.repoRoot, 'infra', 'registry', 'pom.xml');
+  }
+  registryLibDir(version: string): string {
+    return join(this.home, 'lib', `apicurio-registry-${version}`);
+  }
+  registryDataDir(region: string): string {
+    return join(this.home, 'data', region, 'registry');
+  }
   libDir(kafkaVersion: string): string {
     return join(this.home, 'lib', `kafka-${kafkaVersion}`);
   }

@@ -65,3 +65,13 @@ export async function probeMirroredHeartbeats(
     await a.disconnect().catch(() => undefined);
   }
 }
+
+/** True once the registry's Confluent-compatible API answers. */
+export async function registryReady(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/subjects`, { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

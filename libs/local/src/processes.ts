@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { LocalError } from './errors';
 
-export type ProcessKind = 'broker' | 'mirrormaker';
+export type ProcessKind = 'broker' | 'mirrormaker' | 'registry';
 
 /** What we remember of a process we started, so we stop exactly that one (by pid, never by name). */
 export interface ProcessRecord {
@@ -44,8 +44,12 @@ export interface SpawnJavaOptions {
   kind: ProcessKind;
   region: string;
   home: string;
-  classpath: string;
-  mainClass: string;
+  /** Either a classpath and main class, or a runnable jar. */
+  classpath?: string;
+  mainClass?: string;
+  jar?: string;
+  /** `-D` system properties. */
+  props?: Record<string, string>;
   args: string[];
   heapMb: number;
   log: string;
@@ -58,7 +62,13 @@ export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
   try {
     const child = spawn(
       'java',
-      [...jvmFlags(o.heapMb), processMarker(o.home, o.name), '-cp', o.classpath, o.mainClass, ...o.args],
+      [
+        ...jvmFlags(o.heapMb),
+        processMarker(o.home, o.name),
+        ...Object.entries(o.props ?? {}).map(([k, v]) => `-D${k}=${v}`),
+        ...(o.jar ? ['-jar', o.jar] : ['-cp', o.classpath ?? '', o.mainClass ?? '']),
+        ...o.args,
+      ],
       { detached: true, stdio: ['ignore', fd, fd] },
     );
     if (child.pid === undefined)

@@ -8,6 +8,7 @@ import {
   mirroredHeartbeatsTopic,
   mirrorTargets,
   region as regionOf,
+  registryUrl,
   renderBrokerProperties,
   renderMirrorMakerProperties,
   type Region,
@@ -16,7 +17,8 @@ import {
 import { LocalError } from './errors';
 import { ensureKafkaJars, kafkaClasspath, kafkaVersion } from './kafka-jars';
 import type { LocalPaths } from './paths';
-import { brokerReady, probeMirroredHeartbeats } from './probes';
+import { brokerReady, probeMirroredHeartbeats, registryReady } from './probes';
+import { ensureRegistryApp } from './registry-app';
 import { isAlive, portOpen, type ProcessRecord, spawnJava, stopProcess, tailOf } from './processes';
 import { waitFor } from './wait';
 
@@ -47,7 +49,7 @@ export interface StackStatus {
   topology?: string;
   processes: ProcessStatus[];
   flows: FlowStatus[];
-  regions: { name: string; bootstrap: string }[];
+  regions: { name: string; bootstrap: string; registry?: string }[];
 }
 
 export interface UpOptions {
@@ -125,6 +127,9 @@ export class LocalStack {
       throw new LocalError('`java` not found: install a JDK 17 (Debian: openjdk-17-jdk)', 'JAVA_MISSING');
     await ensureKafkaJars(this.paths, (m) => this.log.info(m));
     const classpath = kafkaClasspath(this.paths);
+    const registryJarPath = t.regions.some((r) => r.registry)
+      ? await ensureRegistryApp(this.paths, (m) => this.log.info(m))
+      : undefined;
 
     const keep = (prev?.processes ?? []).filter((p) => this.alive(p));
     const state: StackState = { topology: opts.topology, topologyName: t.name, processes: keep };
@@ -143,15 +148,34 @@ export class LocalStack {
         started.push(name);
       }),
     );
+    // Schema registries: independent of the brokers (their storage is a local H2 file).
+    for (const r of t.regions) {
+      const name = `registry-${r.name}`;
+      if (!r.registry || !registryJarPath || running(name)) continue;
+      await this.assertPortFree(r.registry.port, name);
+      state.processes.push(this.startRegistry(r, registryJarPath));
+      started.push(name);
+    }
     this.writeState(state);
-    await Promise.all(
-      t.regions.map((r) =>
+    await Promise.all([
+      ...t.regions.map((r) =>
         this.waitProcess(`kafka-${r.name}`, state, timeoutMs, `broker of ${r.name} to answer`, () =>
           brokerReady(bootstrapServers(r)),
         ),
       ),
-    );
-    this.log.info(`brokers ready after ${Date.now() - t0} ms`);
+      ...t.regions
+        .filter((r) => r.registry)
+        .map((r) =>
+          this.waitProcess(
+            `registry-${r.name}`,
+            state,
+            timeoutMs,
+            `schema registry of ${r.name} to answer`,
+            () => registryReady(registryUrl(r) ?? ''),
+          ),
+        ),
+    ]);
+    this.log.info(`brokers and registries ready after ${Date.now() - t0} ms`);
 
     // MirrorMaker 2: one dedicated process per target region.
     this.renderMirrorMakerConfigs(t);
@@ -256,6 +280,33 @@ export class LocalStack {
     });
   }
 
+  /**
+   * Apicurio Registry with its SQL storage in an H2 file per region: schemas survive a restart and
+   * the registry does not depend on its region's broker being up.
+   */
+  private startRegistry(r: Region, jar: string): ProcessRecord {
+    const port = r.registry?.port ?? 0;
+    const dataDir = this.paths.registryDataDir(r.name);
+    mkdirSync(dataDir, { recursive: true });
+    return spawnJava({
+      name: `registry-${r.name}`,
+      kind: 'registry',
+      region: r.name,
+      home: this.paths.home,
+      jar,
+      props: {
+        'quarkus.http.host': '127.0.0.1',
+        'quarkus.http.port': String(port),
+        'apicurio.datasource.url': `jdbc:h2:file:${join(dataDir, 'registry')}`,
+        'quarkus.log.console.color': 'false',
+      },
+      args: [],
+      heapMb: r.registry?.heapMb ?? 256,
+      log: join(this.paths.logsDir, `registry-${r.name}.log`),
+      port,
+    });
+  }
+
   private async assertPortFree(port: number, who: string): Promise<void> {
     if (await portOpen(port)) {
       throw new LocalError(
@@ -326,7 +377,10 @@ export class LocalStack {
       topology: t.name,
       processes,
       flows,
-      regions: t.regions.map((r) => ({ name: r.name, bootstrap: bootstrapServers(r) })),
+      regions: t.regions.map((r) => {
+        const registry = registryUrl(r);
+        return { name: r.name, bootstrap: bootstrapServers(r), ...(registry ? { registry } : {}) };
+      }),
     };
   }
 
@@ -336,7 +390,7 @@ export class LocalStack {
     const stopped: string[] = [];
     if (s) {
       const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
-      const brokers = s.processes.filter((p) => p.kind === 'broker');
+      const brokers = s.processes.filter((p) => p.kind !== 'mirrormaker');
       for (const group of [mm, brokers]) {
         const results = await Promise.all(
           group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })),

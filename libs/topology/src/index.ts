@@ -6,6 +6,7 @@ export {
   loadTopology,
   parseTopology,
   region,
+  registryUrl,
   resolveTopologyPath,
   topologiesDir,
 } from './load';

@@ -61,10 +61,12 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
   t.regions.forEach((r, i) => {
     if (names.has(r.name)) problems.push(`regions.${i}.name: "${r.name}" appears twice`);
     names.add(r.name);
-    for (const [field, p] of [
+    const regionPorts: [string, number][] = [
       ['kafka.port', r.kafka.port],
       ['kafka.controllerPort', r.kafka.controllerPort],
-    ] as const) {
+    ];
+    if (r.registry) regionPorts.push(['registry.port', r.registry.port]);
+    for (const [field, p] of regionPorts) {
       const owner = ports.get(p);
       if (owner) problems.push(`regions.${i}.${field}: port ${p} is already used by ${owner}`);
       ports.set(p, `${r.name} ${field}`);
@@ -106,6 +108,11 @@ export function region(t: Topology, name: string): Region {
 
 export function bootstrapServers(r: Region): string {
   return `127.0.0.1:${r.kafka.port}`;
+}
+
+/** Base URL of the region's Confluent-compatible registry API, if it has a registry. */
+export function registryUrl(r: Region): string | undefined {
+  return r.registry ? `http://127.0.0.1:${r.registry.port}/apis/ccompat/v7` : undefined;
 }
 
 /** Flows that replicate into `target`. */

@@ -17,6 +17,13 @@ export const RegionSchema = z.object({
     heapMb: z.number().int().min(128).default(512),
     partitions: z.number().int().min(1).default(3),
   }),
+  /** The region's schema registry (Apicurio, Confluent-compatible API); optional. */
+  registry: z
+    .object({
+      port,
+      heapMb: z.number().int().min(128).default(256),
+    })
+    .optional(),
 });
 
 export const FlowSchema = z.object({ from: regionName, to: regionName });

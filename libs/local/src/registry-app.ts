@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalError } from './errors';
+import type { LocalPaths } from './paths';
+
+const COMPLETE_MARKER = '.complete';
+
+export function registryVersion(paths: LocalPaths): string {
+  const m = /<apicurio\.version>([^<]+)<\/apicurio\.version>/.exec(readFileSync(paths.registryPom, 'utf8'));
+  if (!m?.[1]) throw new LocalError(`no <apicurio.version> in ${paths.registryPom}`, 'FETCH_FAILED');
+  return m[1];
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** The runnable jar inside the unpacked Apicurio app (its name differs between 3.x releases). */
+export function registryJar(dir: string): string {
+  const candidates = ['quarkus-run.jar', ...readdirSync(dir).filter((f) => f.endsWith('-runner.jar'))];
+  const jar = candidates.find((f) => existsSync(join(dir, f)));
+  if (!jar) throw new LocalError(`no runnable jar in ${dir}; delete it and retry`, 'FETCH_FAILED');
+  return join(dir, jar);
+}
+
+/** Copies Apicurio Registry's app archive from Maven Central (once) and unpacks it. */
+export async function ensureRegistryApp(paths: LocalPaths, log: (msg: string) => void): Promise<string> {
+  const version = registryVersion(paths);
+  const dir = paths.registryLibDir(version);
+  if (existsSync(join(dir, COMPLETE_MARKER))) return registryJar(dir);
+  log(`fetching Apicurio Registry ${version} from Maven Central into ${dir}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const artifact = `io.apicurio:apicurio-registry-app:${version}:tar.gz:all`;
+  const copy = await run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      paths.registryPom,
+      'dependency:copy',
+      `-Dartifact=${artifact}`,
+      `-DoutputDirectory=${dir}`,
+    ],
+    paths.repoRoot,
+  ).catch((cause: unknown) => {
+    throw new LocalError('cannot run `mvn`: install Apache Maven', 'FETCH_FAILED', false, { cause });
+  });
+  if (copy.code !== 0) {
+    throw new LocalError(
+      `mvn failed fetching ${artifact}:\n${copy.output.slice(-4000)}`,
+      'FETCH_FAILED',
+      true,
+    );
+  }
+  const archive = join(dir, `apicurio-registry-app-${version}-all.tar.gz`);
+  const untar = await run('tar', ['xzf', archive, '-C', dir], dir);
+  if (untar.code !== 0) throw new LocalError(`unpacking ${archive} failed:\n${untar.output}`, 'FETCH_FAILED');
+  rmSync(archive);
+  writeFileSync(join(dir, COMPLETE_MARKER), new Date().toISOString());
+  return registryJar(dir);
+}
