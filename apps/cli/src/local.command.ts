@@ -8,7 +8,9 @@ import {
   LocalStack,
   type StackStatus,
 } from '@meridian/local';
-import { loadTopology } from '@meridian/topology';
+import { join } from 'node:path';
+import { bootstrapServers, loadTopology, registryUrl, type Topology } from '@meridian/topology';
+import { bootstrapRegions } from './bootstrap';
 import { cliLogger } from './logger';
 
 function stack(): LocalStack {
@@ -21,6 +23,45 @@ function stack(): LocalStack {
 
 // Colours only on a terminal: piped output (CI logs, files) stays plain.
 const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+
+/** Per region, its projector and its profile-service, where the topology gives them a port. */
+function meridianApps(t: Topology, paths: LocalPaths) {
+  const dist = join(paths.repoRoot, 'dist', 'apps');
+  return t.regions.flatMap((r) => {
+    const registry = registryUrl(r);
+    if (!registry) return [];
+    const common = { REGION: r.name, KAFKA_BROKERS: bootstrapServers(r), REGISTRY_URL: registry };
+    const projectorUrl = r.projector ? `http://127.0.0.1:${r.projector.port}` : undefined;
+    const apps = [];
+    if (r.projector) {
+      const port = r.projector.port;
+      apps.push({
+        name: `projector-${r.name}`,
+        region: r.name,
+        script: join(dist, 'projector', 'src', 'main.js'),
+        port,
+        healthUrl: `${projectorUrl}/health`,
+        env: {
+          ...common,
+          PORT: String(port),
+          STORE: `sqlite:${join(paths.home, 'data', r.name, 'projector.db')}`,
+        },
+      });
+    }
+    if (r.profileService) {
+      const port = r.profileService.port;
+      apps.push({
+        name: `profile-service-${r.name}`,
+        region: r.name,
+        script: join(dist, 'profile-service', 'src', 'main.js'),
+        port,
+        healthUrl: `http://127.0.0.1:${port}/health`,
+        env: { ...common, PORT: String(port), ...(projectorUrl ? { PROJECTOR_URL: projectorUrl } : {}) },
+      });
+    }
+    return apps;
+  });
+}
 
 function printStatus(s: StackStatus): void {
   if (s.processes.length === 0) {
@@ -61,9 +102,16 @@ export function localCommand(): Command {
     .description('fetch what is missing, start brokers and MirrorMaker 2, wait for heartbeats on every flow')
     .option('-t, --topology <name|path>', 'active-active | active-passive | a YAML file', 'active-active')
     .option('--timeout-ms <ms>', 'deadline for the whole start-up', (v) => Number(v), 240_000)
-    .action(async (o: { topology: string; timeoutMs: number }) => {
+    .option('--no-apps', 'only the infrastructure (brokers, registries, MirrorMaker 2), no Meridian services')
+    .action(async (o: { topology: string; timeoutMs: number; apps: boolean }) => {
       const s = stack();
       const res = await s.up({ topology: o.topology, timeoutMs: o.timeoutMs });
+      const log = cliLogger();
+      await bootstrapRegions(res.topology, (m) => log.info(m));
+      if (o.apps) {
+        const appsStarted = await s.startApps(meridianApps(res.topology, new LocalPaths(findRepoRoot())));
+        if (appsStarted.length) log.info(`started ${appsStarted.join(', ')}`);
+      }
       console.log(
         res.started.length === 0
           ? `already up (${res.topology.name}); nothing started`

@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { LocalError } from './errors';
 
-export type ProcessKind = 'broker' | 'mirrormaker' | 'registry';
+export type ProcessKind = 'broker' | 'mirrormaker' | 'registry' | 'app';
 
 /** What we remember of a process we started, so we stop exactly that one (by pid, never by name). */
 export interface ProcessRecord {
@@ -79,6 +79,41 @@ export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
       kind: o.kind,
       region: o.region,
       pid: child.pid,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      log: o.log,
+      startedAt: new Date().toISOString(),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface SpawnNodeOptions {
+  name: string;
+  region: string;
+  home: string;
+  script: string;
+  env: Record<string, string>;
+  log: string;
+  port?: number;
+}
+
+/** A Node program of ours (a service), tracked like the JVMs: by pid plus a command-line marker. */
+export function spawnNode(o: SpawnNodeOptions): ProcessRecord {
+  mkdirSync(dirname(o.log), { recursive: true });
+  const fd = openSync(o.log, 'a');
+  try {
+    const child = spawn(process.execPath, [o.script, processMarker(o.home, o.name)], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...o.env },
+    });
+    child.unref();
+    return {
+      name: o.name,
+      kind: 'app',
+      region: o.region,
+      pid: child.pid ?? -1,
       ...(o.port !== undefined ? { port: o.port } : {}),
       log: o.log,
       startedAt: new Date().toISOString(),

@@ -19,7 +19,15 @@ import { ensureKafkaJars, kafkaClasspath, kafkaVersion } from './kafka-jars';
 import type { LocalPaths } from './paths';
 import { brokerReady, probeMirroredHeartbeats, registryReady } from './probes';
 import { ensureRegistryApp } from './registry-app';
-import { isAlive, portOpen, type ProcessRecord, spawnJava, stopProcess, tailOf } from './processes';
+import {
+  isAlive,
+  portOpen,
+  type ProcessRecord,
+  spawnJava,
+  spawnNode,
+  stopProcess,
+  tailOf,
+} from './processes';
 import { waitFor } from './wait';
 
 export interface Logger {
@@ -49,7 +57,13 @@ export interface StackStatus {
   topology?: string;
   processes: ProcessStatus[];
   flows: FlowStatus[];
-  regions: { name: string; bootstrap: string; registry?: string }[];
+  regions: {
+    name: string;
+    bootstrap: string;
+    registry?: string;
+    profileService?: string;
+    projector?: string;
+  }[];
 }
 
 export interface UpOptions {
@@ -379,9 +393,55 @@ export class LocalStack {
       flows,
       regions: t.regions.map((r) => {
         const registry = registryUrl(r);
-        return { name: r.name, bootstrap: bootstrapServers(r), ...(registry ? { registry } : {}) };
+        return {
+          name: r.name,
+          bootstrap: bootstrapServers(r),
+          ...(registry ? { registry } : {}),
+          ...(r.profileService ? { profileService: `http://127.0.0.1:${r.profileService.port}` } : {}),
+          ...(r.projector ? { projector: `http://127.0.0.1:${r.projector.port}` } : {}),
+        };
       }),
     };
+  }
+
+  /**
+   * Starts Node services (e.g. one profile-service per region) that are not running and waits until
+   * each answers `GET <healthUrl>`. Apps are stopped first by `down`.
+   */
+  async startApps(
+    apps: {
+      name: string;
+      region: string;
+      script: string;
+      env: Record<string, string>;
+      port: number;
+      healthUrl: string;
+    }[],
+    timeoutMs = 60_000,
+  ): Promise<string[]> {
+    const s = this.requireState();
+    const started: string[] = [];
+    for (const a of apps) {
+      const existing = s.processes.find((p) => p.name === a.name);
+      if (existing && this.alive(existing)) continue;
+      await this.assertPortFree(a.port, a.name);
+      const rec = spawnNode({ ...a, home: this.paths.home, log: join(this.paths.logsDir, `${a.name}.log`) });
+      s.processes = [...s.processes.filter((p) => p.name !== a.name), rec];
+      started.push(a.name);
+    }
+    this.writeState(s);
+    await Promise.all(
+      apps.map((a) =>
+        this.waitProcess(a.name, s, timeoutMs, `${a.name} to answer ${a.healthUrl}`, async () => {
+          try {
+            return (await fetch(a.healthUrl, { signal: AbortSignal.timeout(1000) })).ok;
+          } catch {
+            return false;
+          }
+        }),
+      ),
+    );
+    return started;
   }
 
   /** Stops MirrorMaker 2 first (it would otherwise hang retrying dead brokers), then the brokers. */
@@ -389,9 +449,10 @@ export class LocalStack {
     const s = this.readState();
     const stopped: string[] = [];
     if (s) {
+      const apps = s.processes.filter((p) => p.kind === 'app');
       const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
-      const brokers = s.processes.filter((p) => p.kind !== 'mirrormaker');
-      for (const group of [mm, brokers]) {
+      const brokers = s.processes.filter((p) => p.kind === 'broker' || p.kind === 'registry');
+      for (const group of [apps, mm, brokers]) {
         const results = await Promise.all(
           group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })),
         );

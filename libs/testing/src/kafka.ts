@@ -22,6 +22,9 @@ export interface ReadRecord {
   timestamp: string;
   /** Local wall clock when the consumer handed us the record. */
   receivedAtMs: number;
+  /** The value and headers as bytes, for decoders. */
+  rawValue: Buffer | null;
+  rawHeaders: IHeaders;
 }
 
 function headersToStrings(h: IHeaders | undefined): Record<string, string> {
@@ -51,6 +54,8 @@ export async function readRecords(kafka: Kafka, topic: string) {
         headers: headersToStrings(message.headers),
         timestamp: message.timestamp,
         receivedAtMs: Date.now(),
+        rawValue: message.value,
+        rawHeaders: message.headers ?? {},
       });
     },
   });

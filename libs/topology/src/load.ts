@@ -66,6 +66,8 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
       ['kafka.controllerPort', r.kafka.controllerPort],
     ];
     if (r.registry) regionPorts.push(['registry.port', r.registry.port]);
+    if (r.profileService) regionPorts.push(['profileService.port', r.profileService.port]);
+    if (r.projector) regionPorts.push(['projector.port', r.projector.port]);
     for (const [field, p] of regionPorts) {
       const owner = ports.get(p);
       if (owner) problems.push(`regions.${i}.${field}: port ${p} is already used by ${owner}`);

@@ -24,6 +24,10 @@ export const RegionSchema = z.object({
       heapMb: z.number().int().min(128).default(256),
     })
     .optional(),
+  /** The region's profile-service (HTTP), started by `meridian local up`; optional. */
+  profileService: z.object({ port }).optional(),
+  /** The region's projector (read API over HTTP), started by `meridian local up`; optional. */
+  projector: z.object({ port }).optional(),
 });
 
 export const FlowSchema = z.object({ from: regionName, to: regionName });

@@ -1,0 +1,42 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { AGGREGATE_TYPES, aggregateTopic, ConfluentSchemaRegistry, registerAll } from '@meridian/contract';
+import { bootstrapServers, registryUrl, type Topology } from '@meridian/topology';
+
+/** The per-region dead-letter topic (not mirrored: it does not match the mirror's topic filter). */
+export function deadLetterTopic(region: string): string {
+  return `meridian-dlq.${region}`;
+}
+
+/**
+ * What Meridian needs in every region before a service writes: one topic per aggregate type
+ * (auto-creation is off on purpose), the region's dead-letter topic, and every event schema in the
+ * region's registry. Idempotent.
+ */
+export async function bootstrapRegions(t: Topology, log: (m: string) => void): Promise<void> {
+  await Promise.all(
+    t.regions.map(async (r) => {
+      const admin = new Kafka({ brokers: [bootstrapServers(r)], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const wanted = [...AGGREGATE_TYPES.map((a) => aggregateTopic(a)), deadLetterTopic(r.name)].filter(
+          (topic) => !existing.has(topic),
+        );
+        if (wanted.length > 0) {
+          await admin.createTopics({
+            topics: wanted.map((topic) => ({ topic, numPartitions: r.kafka.partitions })),
+            waitForLeaders: true,
+          });
+          log(`${r.name}: created ${wanted.join(', ')}`);
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      const url = registryUrl(r);
+      if (url) {
+        const res = await registerAll(new ConfluentSchemaRegistry({ url }));
+        log(`${r.name}: ${res.length} schemas registered in ${url}`);
+      }
+    }),
+  );
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { createProfileService } from './app';
+import { loadConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createProfileService(config);
+  await app.listen(config.PORT, '127.0.0.1');
+  console.log(`profile-service (${config.REGION}) listening on http://127.0.0.1:${config.PORT}`);
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});

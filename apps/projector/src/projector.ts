@@ -1,0 +1,103 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import pino, { type Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
+import { profileModel } from '@meridian/domain';
+import { HybridLogicalClock } from '@meridian/merge';
+import {
+  KafkaDeadLetterSink,
+  KafkaProjectorRunner,
+  ProjectionEngine,
+  type AggregateModel,
+} from '@meridian/projector';
+import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
+import type { ProjectorConfig } from './config';
+
+export function storeConfig(c: ProjectorConfig): StoreConfig {
+  if (c.STORE.startsWith('sqlite:')) return { kind: 'sqlite', file: c.STORE.slice('sqlite:'.length) };
+  return {
+    kind: 'postgres',
+    connectionString: c.STORE,
+    schema: c.PG_SCHEMA ?? `meridian_${c.REGION.replace(/-/g, '_')}`,
+  };
+}
+
+export function deadLetterTopic(region: string): string {
+  return `meridian-dlq.${region}`;
+}
+
+/** Wires a region's projector: store, serde, engine, dead-letter producer, Kafka runner. */
+export class Projector {
+  readonly store: ProjectionStore;
+  readonly engine: ProjectionEngine;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private runner: KafkaProjectorRunner | undefined;
+  private readonly log: Logger;
+  private readonly applied: Counter;
+  private readonly deadLettered: Counter;
+
+  constructor(
+    readonly config: ProjectorConfig,
+    metrics: Registry,
+    models: readonly AggregateModel[] = [profileModel as unknown as AggregateModel],
+  ) {
+    this.log = pino({ name: `projector-${config.REGION}` });
+    this.store = createProjectionStore(storeConfig(config));
+    this.kafka = new Kafka({
+      clientId: `meridian-projector-${config.REGION}`,
+      brokers: config.KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const sink = new KafkaDeadLetterSink(this.producer, deadLetterTopic(config.REGION));
+    this.engine = new ProjectionEngine({
+      region: config.REGION,
+      store: this.store,
+      serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: config.REGISTRY_URL }) }),
+      models,
+      deadLetter: sink,
+      clock: new HybridLogicalClock({
+        nodeId: `${config.REGION}.projector`,
+        maxForwardSkewMs: config.MAX_FORWARD_SKEW_MS,
+      }),
+    });
+    const counter = (name: string, help: string) =>
+      (metrics.getSingleMetric(name) as Counter | undefined) ??
+      new Counter({ name, help, labelNames: ['region', 'topic'], registers: [metrics] });
+    this.applied = counter(
+      'meridian_projector_applied_total',
+      'Events applied to state (duplicates excluded).',
+    );
+    this.deadLettered = counter(
+      'meridian_projector_dead_lettered_total',
+      'Records sent to the dead-letter topic.',
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    const positions = await this.engine.start();
+    this.log.info({ positions: positions.length }, 'resuming from stored positions');
+    this.runner = new KafkaProjectorRunner({
+      region: this.config.REGION,
+      kafka: this.kafka,
+      aggregateTypes: AGGREGATE_TYPES,
+      engine: this.engine,
+      groupId: this.config.GROUP_ID ?? `meridian-projector-${this.config.REGION}`,
+      log: this.log,
+      onBatch: (b) => {
+        this.applied.inc({ region: this.config.REGION, topic: b.topic }, b.applied);
+        this.deadLettered.inc({ region: this.config.REGION, topic: b.topic }, b.deadLettered);
+      },
+    });
+    await this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner?.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    await this.store.close();
+  }
+}

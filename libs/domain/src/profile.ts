@@ -1,0 +1,142 @@
+import type { Envelope, ProfileEvent, ProfileField } from '@meridian/contract';
+import {
+  prepareCounterAdd,
+  prepareLwwSet,
+  prepareMapDelete,
+  prepareMapSet,
+  prepareSetAdd,
+  prepareSetRemove,
+  type Document,
+  type Mutation,
+  type Operation,
+} from '@meridian/merge';
+
+/**
+ * The profile aggregate: which merge rule each part of a profile follows, and the two-way mapping
+ * between its Avro events and the merge library's operations. The writer (profile-service) and every
+ * projector use this one mapping, so a region folds exactly what another region wrote.
+ *
+ * | state                    | document field         | rule                         |
+ * | ------------------------ | ---------------------- | ---------------------------- |
+ * | displayName/email/locale | same name              | LWW register (HLC, node id)  |
+ * | preferences              | `preferences`          | LWW map, observed-remove key |
+ * | tags, favourites         | `tags`, `favourites`   | OR-set, add-wins             |
+ * | credit (cents)           | `credit`               | PN-counter                   |
+ * | login count              | `logins`               | G-counter                    |
+ * | sessions                 | `sessions`             | LWW map sessionId → {device} |
+ */
+export const PROFILE = 'profile';
+export const PROFILE_FIELDS: readonly ProfileField[] = ['displayName', 'email', 'locale'];
+
+/** An event without its envelope: what a write step contributes besides the causal metadata. */
+export type ProfilePayload = ProfileEvent extends infer E
+  ? E extends ProfileEvent
+    ? Omit<E, 'envelope'>
+    : never
+  : never;
+
+/** One step of a write: the mutation against the writer's view, and the event payload it becomes. */
+export interface ProfileStep {
+  mutation: (view: Document, origin: string) => Mutation;
+  payload: (op: Operation) => ProfilePayload;
+}
+
+const NS = 'io.meridian.profile.v1';
+
+/** Commands → steps. Counter steps derive the origin's running totals from the writer's view. */
+export const profileSteps = {
+  setField: (field: ProfileField, value: string): ProfileStep => ({
+    mutation: (v) => prepareLwwSet(v, field, value),
+    payload: () => ({ type: `${NS}.ProfileFieldChanged`, field, value }),
+  }),
+  setPreference: (key: string, value: string): ProfileStep => ({
+    mutation: (v) => prepareMapSet(v, 'preferences', key, value),
+    payload: () => ({ type: `${NS}.PreferenceSet`, key, value }),
+  }),
+  removePreference: (key: string): ProfileStep => ({
+    mutation: (v) => prepareMapDelete(v, 'preferences', key),
+    payload: () => ({ type: `${NS}.PreferenceRemoved`, key }),
+  }),
+  addTag: (tag: string): ProfileStep => ({
+    mutation: (v) => prepareSetAdd(v, 'tags', tag),
+    payload: () => ({ type: `${NS}.TagAdded`, tag }),
+  }),
+  removeTag: (tag: string): ProfileStep => ({
+    mutation: (v) => prepareSetRemove(v, 'tags', tag),
+    payload: () => ({ type: `${NS}.TagRemoved`, tag }),
+  }),
+  addFavourite: (itemId: string): ProfileStep => ({
+    mutation: (v) => prepareSetAdd(v, 'favourites', itemId),
+    payload: () => ({ type: `${NS}.FavouriteAdded`, itemId }),
+  }),
+  removeFavourite: (itemId: string): ProfileStep => ({
+    mutation: (v) => prepareSetRemove(v, 'favourites', itemId),
+    payload: () => ({ type: `${NS}.FavouriteRemoved`, itemId }),
+  }),
+  adjustCredit: (amountCents: number): ProfileStep => ({
+    mutation: (v, origin) => prepareCounterAdd(v, 'credit', origin, amountCents),
+    payload: (op) => {
+      if (op.kind !== 'counter.add') throw new Error('adjustCredit expects a counter.add');
+      return { type: `${NS}.CreditAdjusted`, amountCents, totalsP: op.p, totalsN: op.n };
+    },
+  }),
+  recordLogin: (): ProfileStep => ({
+    mutation: (v, origin) => prepareCounterAdd(v, 'logins', origin, 1),
+    payload: (op) => {
+      if (op.kind !== 'counter.add') throw new Error('recordLogin expects a counter.add');
+      return { type: `${NS}.LoginRecorded`, totalsP: op.p };
+    },
+  }),
+  startSession: (sessionId: string, device: string): ProfileStep => ({
+    mutation: (v) => prepareMapSet(v, 'sessions', sessionId, { device }),
+    payload: () => ({ type: `${NS}.SessionStarted`, sessionId, device }),
+  }),
+  endSession: (sessionId: string, reason: string): ProfileStep => ({
+    mutation: (v) => prepareMapDelete(v, 'sessions', sessionId),
+    payload: () => ({ type: `${NS}.SessionEnded`, sessionId, reason }),
+  }),
+};
+
+/** Event → merge operation, as every projector folds it (the inverse of the writer's steps). */
+export function profileEventToOperation(e: ProfileEvent): Operation {
+  const env: Envelope = e.envelope;
+  const base = { eventId: env.eventId, origin: env.hlc.nodeId, seq: env.seq, hlc: env.hlc };
+  const observed = [...env.observed];
+  switch (e.type) {
+    case `${NS}.ProfileFieldChanged`:
+      return { ...base, kind: 'lww.set', field: e.field, value: e.value, observed };
+    case `${NS}.PreferenceSet`:
+      return { ...base, kind: 'map.set', field: 'preferences', key: e.key, value: e.value, observed };
+    case `${NS}.PreferenceRemoved`:
+      return { ...base, kind: 'map.delete', field: 'preferences', key: e.key, observed };
+    case `${NS}.TagAdded`:
+      return { ...base, kind: 'set.add', field: 'tags', value: e.tag, observed };
+    case `${NS}.TagRemoved`:
+      return { ...base, kind: 'set.remove', field: 'tags', value: e.tag, observed };
+    case `${NS}.FavouriteAdded`:
+      return { ...base, kind: 'set.add', field: 'favourites', value: e.itemId, observed };
+    case `${NS}.FavouriteRemoved`:
+      return { ...base, kind: 'set.remove', field: 'favourites', value: e.itemId, observed };
+    case `${NS}.CreditAdjusted`:
+      return { ...base, kind: 'counter.add', field: 'credit', p: e.totalsP, n: e.totalsN, observed };
+    case `${NS}.LoginRecorded`:
+      return { ...base, kind: 'counter.add', field: 'logins', p: e.totalsP, n: 0, observed };
+    case `${NS}.SessionStarted`:
+      return {
+        ...base,
+        kind: 'map.set',
+        field: 'sessions',
+        key: e.sessionId,
+        value: { device: e.device },
+        observed,
+      };
+    case `${NS}.SessionEnded`:
+      return { ...base, kind: 'map.delete', field: 'sessions', key: e.sessionId, observed };
+  }
+}
+
+/** The projector's model of the profile aggregate. */
+export const profileModel = {
+  aggregateType: PROFILE,
+  toOperation: (e: ProfileEvent): Operation => profileEventToOperation(e),
+};

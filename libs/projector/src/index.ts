@@ -1,0 +1,17 @@
+export {
+  ProjectionEngine,
+  RetriableBatchError,
+  sourceRegionOf,
+  type AggregateModel,
+  type BatchOutcome,
+  type DeadLetterSink,
+  type EngineOptions,
+  type Poison,
+  type RawRecord,
+} from './engine';
+export {
+  KafkaDeadLetterSink,
+  KafkaProjectorRunner,
+  sourceTopicPattern,
+  type KafkaRunnerOptions,
+} from './kafka';

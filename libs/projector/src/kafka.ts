@@ -1,0 +1,140 @@
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { deadLetterHeaders } from '@meridian/contract';
+import { type DeadLetterSink, type Poison, type ProjectionEngine, RetriableBatchError } from './engine';
+
+/**
+ * Every topic of `aggregateTypes`, local (`meridian.profile`) or mirrored from any region
+ * (`us-west.meridian.profile`): a region added later is picked up without a code change.
+ */
+export function sourceTopicPattern(aggregateTypes: readonly string[]): RegExp {
+  return new RegExp(`^(?:[a-z][a-z0-9-]*\\.)?meridian\\.(?:${aggregateTypes.join('|')})$`);
+}
+
+/** Produces poison records, unchanged, to the region's dead-letter topic with the reason in headers. */
+export class KafkaDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+  ) {}
+  async send(poison: readonly Poison[]): Promise<void> {
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: poison.map((p) => {
+        const original: Record<string, string | Buffer> = {};
+        for (const [k, v] of Object.entries(p.record.headers ?? {})) {
+          if (typeof v === 'string' || Buffer.isBuffer(v)) original[k] = v;
+        }
+        return {
+          key: p.record.key,
+          value: p.record.value,
+          headers: {
+            ...original,
+            ...deadLetterHeaders(Object.assign(new Error(p.reason), { code: p.code }), {
+              topic: p.topic,
+              partition: p.partition,
+              offset: p.record.offset,
+            }),
+            'meridian-dlq-code': p.code,
+          },
+        };
+      }),
+    });
+  }
+}
+
+export interface KafkaRunnerOptions {
+  region: string;
+  kafka: Kafka;
+  aggregateTypes: readonly string[];
+  engine: ProjectionEngine;
+  groupId: string;
+  log: Logger;
+  /** Max records per poll (per partition batch the engine commits in one transaction). */
+  maxBytesPerPartition?: number;
+  /** New remote topics are found on metadata refresh. */
+  metadataMaxAgeMs?: number;
+  onBatch?: (o: {
+    topic: string;
+    partition: number;
+    applied: number;
+    deadLettered: number;
+    duplicates: number;
+  }) => void;
+}
+
+/**
+ * Consumes with a group (for partition assignment only): offsets are never committed to Kafka;
+ * after every (re)join the consumer seeks each assigned partition to the store's position.
+ */
+export class KafkaProjectorRunner {
+  private consumer: Consumer | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: KafkaRunnerOptions) {}
+
+  async start(): Promise<void> {
+    const consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      maxBytesPerPartition: this.o.maxBytesPerPartition ?? 1024 * 1024,
+      maxWaitTimeInMs: 50,
+      metadataMaxAge: this.o.metadataMaxAgeMs ?? 5_000,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assigned = e.payload.memberAssignment;
+      for (const [topic, partitions] of Object.entries(assigned)) {
+        for (const partition of partitions) {
+          const pos = this.o.engine.position(topic, partition);
+          if (pos) consumer.seek({ topic, partition, offset: pos.nextOffset });
+        }
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [sourceTopicPattern(this.o.aggregateTypes)], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        let attempt = 0;
+        for (;;) {
+          if (!isRunning() || isStale() || this.stopped) return;
+          try {
+            const out = await this.o.engine.applyBatch(
+              batch.topic,
+              batch.partition,
+              batch.messages.map((m) => ({
+                offset: m.offset,
+                key: m.key,
+                value: m.value,
+                headers: m.headers ?? {},
+                timestamp: m.timestamp,
+              })),
+            );
+            this.o.onBatch?.({ topic: batch.topic, partition: batch.partition, ...out });
+            // Moves kafkajs' fetch position only; nothing is committed to the group.
+            const last = batch.messages[batch.messages.length - 1];
+            if (last) resolveOffset(last.offset);
+            return;
+          } catch (e) {
+            if (!(e instanceof RetriableBatchError)) throw e;
+            attempt++;
+            this.o.log.warn(
+              { err: e.message, attempt, topic: batch.topic, partition: batch.partition },
+              'batch will be retried',
+            );
+            await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+            await heartbeat();
+          }
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}

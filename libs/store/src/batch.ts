@@ -1,0 +1,178 @@
+/**
+ * Validation and encoding of a commit, shared by the adapters and done before any transaction
+ * begins: malformed input fails fast with `INVALID_BATCH`, never half way through a write.
+ */
+import { encodeState, sha256Hex } from './codec';
+import { InvalidBatchError } from './errors';
+import type { AggregateKey, BatchCommit, StoreCounters } from './store';
+
+export interface PreparedDocument {
+  aggregateType: string;
+  aggregateId: string;
+  stateText: string;
+  digest: string;
+  updatedAtMs: number;
+}
+
+export interface PreparedPosition {
+  topic: string;
+  partition: number;
+  nextOffset: bigint;
+  /** `undefined`: monotonic only; `null`: no stored row expected; bigint: stored offset expected. */
+  expected: bigint | null | undefined;
+  sourceRegion: string;
+  lastHlc: string | null;
+  appliedAtMs: number;
+}
+
+export interface PreparedBatch {
+  documents: PreparedDocument[];
+  positions: PreparedPosition[];
+  /** Only the non-zero increments, by column name. */
+  counters: [CounterName, number][];
+}
+
+export type CounterName = 'applied' | 'dead_lettered' | 'duplicates';
+export const COUNTER_NAMES: Record<keyof StoreCounters, CounterName> = {
+  applied: 'applied',
+  deadLettered: 'dead_lettered',
+  duplicates: 'duplicates',
+};
+
+const AGGREGATE_TYPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const MAX_ID_LENGTH = 512;
+// Tabs and newlines would make the state-digest lines ambiguous; NUL cannot be stored in PostgreSQL.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// With the `u` flag this matches only unpaired surrogates, which UTF-8 cannot carry.
+const LONE_SURROGATE = /\p{Cs}/u;
+const DIGEST = /^[0-9a-f]{64}$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const REGION = /^[A-Za-z0-9._-]{1,64}$/;
+const OFFSET = /^(0|[1-9][0-9]{0,18})$/;
+const MAX_INT64 = 2n ** 63n - 1n;
+const MAX_PARTITION = 2 ** 31 - 1;
+
+export function checkAggregateType(t: unknown, where: string): string {
+  if (typeof t !== 'string' || !AGGREGATE_TYPE.test(t))
+    throw new InvalidBatchError(
+      `${where}: aggregateType must match ${String(AGGREGATE_TYPE)}, got ${JSON.stringify(t)}`,
+    );
+  return t;
+}
+
+export function checkAggregateId(id: unknown, where: string): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH)
+    throw new InvalidBatchError(`${where}: aggregateId must be a string of 1..${MAX_ID_LENGTH} characters`);
+  if (CONTROL.test(id) || LONE_SURROGATE.test(id))
+    throw new InvalidBatchError(
+      `${where}: aggregateId ${JSON.stringify(id)} contains a control character or an unpaired surrogate`,
+    );
+  return id;
+}
+
+export function checkKeys(keys: readonly AggregateKey[]): void {
+  keys.forEach((k, i) => {
+    checkAggregateType(k.aggregateType, `keys[${i}]`);
+    checkAggregateId(k.aggregateId, `keys[${i}]`);
+  });
+}
+
+function checkMs(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new InvalidBatchError(`${where} must be a non-negative safe integer (epoch ms), got ${String(v)}`);
+  return v;
+}
+
+function parseOffset(v: unknown, where: string): bigint {
+  if (typeof v !== 'string' || !OFFSET.test(v) || BigInt(v) > MAX_INT64)
+    throw new InvalidBatchError(
+      `${where} must be a decimal int64 offset >= 0 as a string, got ${JSON.stringify(v)}`,
+    );
+  return BigInt(v);
+}
+
+export function prepareBatch(batch: BatchCommit): PreparedBatch {
+  const seenDocs = new Set<string>();
+  const documents = batch.documents.map((d, i): PreparedDocument => {
+    const where = `documents[${i}]`;
+    const aggregateType = checkAggregateType(d.aggregateType, where);
+    const aggregateId = checkAggregateId(d.aggregateId, where);
+    const key = `${aggregateType}\t${aggregateId}`;
+    if (seenDocs.has(key))
+      throw new InvalidBatchError(`${where}: ${aggregateType}/${aggregateId} appears twice in one commit`);
+    seenDocs.add(key);
+    if (typeof d.digest !== 'string' || !DIGEST.test(d.digest))
+      throw new InvalidBatchError(`${where}: digest must be 64 lowercase hex characters`);
+    const stateText = encodeState(d.state, where);
+    // The state digest regions compare is built from stored digests: a wrong one would lie forever.
+    if (sha256Hex(stateText) !== d.digest)
+      throw new InvalidBatchError(`${where}: digest ${d.digest} is not the SHA-256 of the canonical state`);
+    return {
+      aggregateType,
+      aggregateId,
+      stateText,
+      digest: d.digest,
+      updatedAtMs: checkMs(d.updatedAtMs, `${where}.updatedAtMs`),
+    };
+  });
+
+  const seenPositions = new Set<string>();
+  const positions = batch.positions.map((p, i): PreparedPosition => {
+    const where = `positions[${i}]`;
+    if (typeof p.topic !== 'string' || !TOPIC.test(p.topic))
+      throw new InvalidBatchError(
+        `${where}.topic is not a valid Kafka topic name: ${JSON.stringify(p.topic)}`,
+      );
+    if (!Number.isInteger(p.partition) || p.partition < 0 || p.partition > MAX_PARTITION)
+      throw new InvalidBatchError(`${where}.partition must be an integer in 0..${MAX_PARTITION}`);
+    const key = `${p.topic}\t${p.partition}`;
+    if (seenPositions.has(key))
+      throw new InvalidBatchError(`${where}: ${p.topic}[${p.partition}] appears twice in one commit`);
+    seenPositions.add(key);
+    const nextOffset = parseOffset(p.nextOffset, `${where}.nextOffset`);
+    const expected =
+      p.expectedNextOffset === undefined || p.expectedNextOffset === null
+        ? p.expectedNextOffset
+        : parseOffset(p.expectedNextOffset, `${where}.expectedNextOffset`);
+    if (typeof expected === 'bigint' && expected > nextOffset)
+      throw new InvalidBatchError(
+        `${where}: nextOffset ${nextOffset} is below expectedNextOffset ${expected}`,
+      );
+    if (typeof p.sourceRegion !== 'string' || !REGION.test(p.sourceRegion))
+      throw new InvalidBatchError(`${where}.sourceRegion must match ${String(REGION)}`);
+    if (
+      p.lastHlc !== undefined &&
+      (typeof p.lastHlc !== 'string' || p.lastHlc.length > 256 || CONTROL.test(p.lastHlc))
+    )
+      throw new InvalidBatchError(`${where}.lastHlc must be a printable string of at most 256 characters`);
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      nextOffset,
+      expected,
+      sourceRegion: p.sourceRegion,
+      lastHlc: p.lastHlc ?? null,
+      appliedAtMs: checkMs(p.appliedAtMs, `${where}.appliedAtMs`),
+    };
+  });
+
+  const counters: [CounterName, number][] = [];
+  for (const [field, name] of Object.entries(COUNTER_NAMES) as [keyof StoreCounters, CounterName][]) {
+    const n = batch.counters?.[field];
+    if (n === undefined || n === 0) continue;
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new InvalidBatchError(`counters.${field} must be a non-negative safe integer, got ${String(n)}`);
+    counters.push([name, n]);
+  }
+  return { documents, positions, counters };
+}
+
+export const DEFAULT_DIGEST_PAGE = 1_000;
+export const MAX_DIGEST_PAGE = 10_000;
+
+export function checkPageLimit(limit: number | undefined): number {
+  const n = limit ?? DEFAULT_DIGEST_PAGE;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DIGEST_PAGE)
+    throw new InvalidBatchError(`limit must be an integer in 1..${MAX_DIGEST_PAGE}, got ${String(limit)}`);
+  return n;
+}

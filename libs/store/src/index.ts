@@ -1,0 +1,31 @@
+// Public API of @meridian/store: the projector's state store (a port) and its two adapters.
+export {
+  documentKey,
+  type AggregateKey,
+  type StoredDocument,
+  type SourcePosition,
+  type PositionAdvance,
+  type BatchCommit,
+  type StoreCounters,
+  type StoreStats,
+  type StateDigest,
+  type AggregateDigest,
+  type DigestPage,
+  type DigestPageOptions,
+  type ProjectionStore,
+} from './store';
+export {
+  StoreError,
+  StoreConfigError,
+  InvalidBatchError,
+  PositionConflictError,
+  StoreCorruptError,
+  type StoreErrorCode,
+  type PositionConflict,
+} from './errors';
+export { type StoreConfig, type SqliteStoreConfig, type PostgresStoreConfig } from './config';
+export { createProjectionStore } from './factory';
+export { SqliteProjectionStore } from './sqlite.store';
+export { PostgresProjectionStore } from './postgres.store';
+export { stateDigestOf, compareUtf8 } from './digest';
+export { encodeState, decodeState } from './codec';

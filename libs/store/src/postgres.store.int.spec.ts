@@ -1,0 +1,166 @@
+/**
+ * The PostgreSQL adapter against a real server (127.0.0.1:5432, database `test`, trust auth; override
+ * with MERIDIAN_TEST_PG_URL). Every store gets its own schema, named after this run; all of them are
+ * dropped at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { canonicalEncode } from '@meridian/merge';
+import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec';
+import { PostgresProjectionStore, SqliteProjectionStore, type ProjectionStore } from './index';
+
+const URL = process.env.MERIDIAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RUN = `meridian_test_${randomUUID().slice(0, 8)}`;
+const admin = new Pool({ connectionString: URL, max: 3 });
+const schemas: string[] = [];
+
+function newSchema(): string {
+  const s = `${RUN}_${schemas.length + 1}`;
+  schemas.push(s);
+  return s;
+}
+
+function pgStore(schema: string, extra: { statementTimeoutMs?: number } = {}): PostgresProjectionStore {
+  return new PostgresProjectionStore({ kind: 'postgres', connectionString: URL, schema, ...extra });
+}
+
+afterAll(async () => {
+  for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  await admin.end();
+});
+
+describeStoreContract('postgres', async () => {
+  const schema = newSchema();
+  return {
+    store: pgStore(schema),
+    peer: () => pgStore(schema),
+    tamperState: async (type, id, text) => {
+      await admin.query(
+        `UPDATE "${schema}".documents SET state = $1 WHERE aggregate_type = $2 AND aggregate_id = $3`,
+        [text, type, id],
+      );
+    },
+  };
+});
+
+describe('PostgresProjectionStore', () => {
+  const open: ProjectionStore[] = [];
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+  function track<T extends ProjectionStore>(s: T): T {
+    open.push(s);
+    return s;
+  }
+
+  it('gives the same digests as the SQLite adapter for the same content', async () => {
+    const pg = track(pgStore(newSchema()));
+    const lite = track(new SqliteProjectionStore({ kind: 'sqlite', file: ':memory:' }));
+    await Promise.all([pg.init(), lite.init()]);
+    const docs = [
+      ...sampleDocuments(),
+      ...Array.from({ length: 1_500 }, (_, i) => doc('order', `o-${i}`, bigState(i))),
+    ];
+    // Different batching and order on each side: the digest depends on content only.
+    for (let i = 0; i < docs.length; i += 400)
+      await pg.commit({ documents: docs.slice(i, i + 400), positions: [] });
+    await lite.commit({ documents: [...docs].reverse(), positions: [] });
+
+    expect(await pg.stateDigest()).toEqual(await lite.stateDigest());
+    for (const type of ['profile', 'Profile', 'order'])
+      expect(await pg.stateDigest(type)).toEqual(await lite.stateDigest(type));
+    expect(await pg.aggregateDigests('profile', { limit: 5, afterId: 'a b' })).toEqual(
+      await lite.aggregateDigests('profile', { limit: 5, afterId: 'a b' }),
+    );
+  });
+
+  it('stores the canonical encoding byte for byte (text, not jsonb)', async () => {
+    const schema = newSchema();
+    const s = track(pgStore(schema));
+    await s.init();
+    const state = { b: 1, a: { big: 12n, f: 1e21, s: 'é\u{1F600}' } };
+    await s.commit({ documents: [doc('profile', 'p', state)], positions: [] });
+    const r = await admin.query<{ state: string }>(`SELECT state FROM "${schema}".documents`);
+    expect(r.rows[0]?.state).toBe(canonicalEncode(state));
+  });
+
+  it('rolls back documents written before a statement that fails mid-transaction', async () => {
+    const schema = newSchema();
+    const s = track(pgStore(schema, { statementTimeoutMs: 300 }));
+    await s.init();
+    await s.commit({ documents: [doc('profile', 'a', 1)], positions: [pos(0, 1)], counters: { applied: 1 } });
+    // Another session holds the positions table: the document upsert succeeds, the position upsert
+    // after it waits and hits the statement timeout, so the whole commit must roll back.
+    const blocker = await admin.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`LOCK TABLE "${schema}".positions IN ACCESS EXCLUSIVE MODE`);
+      await expect(
+        s.commit({
+          documents: [doc('profile', 'a', 2), doc('profile', 'b', 1)],
+          positions: [pos(0, 2)],
+          counters: { applied: 1 },
+        }),
+      ).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        retriable: true,
+        cause: expect.objectContaining({ code: '57014' }),
+      });
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    expect((await s.getDocument('profile', 'a'))?.state).toBe(1);
+    expect(await s.getDocument('profile', 'b')).toBeUndefined();
+    expect(await s.stats()).toMatchObject({ applied: 1, aggregates: 1 });
+    expect((await s.positions())[0]?.nextOffset).toBe('1');
+    // Retriable indeed: the same commit now succeeds.
+    await s.commit({
+      documents: [doc('profile', 'a', 2), doc('profile', 'b', 1)],
+      positions: [pos(0, 2)],
+      counters: { applied: 1 },
+    });
+    expect(await s.stats()).toMatchObject({ applied: 2, aggregates: 2 });
+  });
+
+  it('survives its pooled connections being terminated by the server', async () => {
+    const schema = newSchema();
+    const s = track(pgStore(schema));
+    await s.init();
+    await s.commit({ documents: [doc('profile', 'a', 1)], positions: [pos(0, 1)] });
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+      [`meridian-store:${schema}`],
+    );
+    expect(killed.rowCount).toBeGreaterThan(0);
+    // The broken idle clients are dropped from the pool (the process must not crash on their
+    // 'error' event); a call may see the broken connection once, and then reconnects.
+    const attempt = async (): Promise<unknown> =>
+      s.commit({ documents: [doc('profile', 'a', 2)], positions: [pos(0, 2)] });
+    const first = await attempt().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (first !== undefined) {
+      expect(first).toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
+      await attempt();
+    }
+    expect((await s.getDocument('profile', 'a'))?.state).toBe(2);
+  });
+
+  it('refuses a schema migrated by a newer version (SCHEMA_MISMATCH)', async () => {
+    const schema = newSchema();
+    const s = track(pgStore(schema));
+    await s.init();
+    await admin.query(`UPDATE "${schema}".store_meta SET value = '99' WHERE key = 'schema_version'`);
+    const again = track(pgStore(schema));
+    await expect(again.init()).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', retriable: false });
+  });
+
+  it('lets several processes init the same schema at once', async () => {
+    const schema = newSchema();
+    const stores = Array.from({ length: 4 }, () => track(pgStore(schema)));
+    await Promise.all(stores.map((s) => s.init()));
+    expect(await stores[3]?.stats()).toEqual({ applied: 0, deadLettered: 0, duplicates: 0, aggregates: 0 });
+  });
+});
