@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { localCommand } from './local.command';
+import { schemasCommand } from './schemas.command';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('meridian')
     .description('Meridian: multi-region, event-sourced replication bus')
     .showHelpAfterError()
-    .addCommand(localCommand());
+    .addCommand(localCommand())
+    .addCommand(schemasCommand());
   await program.parseAsync(argv);
 }
 

@@ -162,7 +162,7 @@ export function readSchemaFilesAtRef(schemasDir: string, ref: string): Map<strin
   } catch (cause) {
     throw new ContractError('INVALID_SCHEMA', `git ref ${ref} not found`, { cause });
   }
-  const listing = git(['ls-tree', '-r', '--name-only', ref, '--', prefix]);
+  const listing = git(['ls-tree', '--full-tree', '-r', '--name-only', ref, '--', prefix]);
   const files = new Map<string, string>();
   for (const path of listing.split('\n').filter((p) => p.endsWith('.avsc'))) {
     files.set(path.slice(prefix.length + 1), git(['show', `${ref}:${path}`]));

@@ -42,6 +42,7 @@ export const COUNTER_NAMES: Record<keyof StoreCounters, CounterName> = {
 const AGGREGATE_TYPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_ID_LENGTH = 512;
 // Tabs and newlines would make the state-digest lines ambiguous; NUL cannot be stored in PostgreSQL.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 // With the `u` flag this matches only unpaired surrogates, which UTF-8 cannot carry.
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -278,6 +278,7 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async stateDigest(aggregateType?: string): Promise<StateDigest> {
     if (aggregateType !== undefined) checkAggregateType(aggregateType, 'stateDigest');
+    this.requirePool();
     const where = aggregateType === undefined ? '' : `WHERE aggregate_type = ${quoteLiteral(aggregateType)}`;
     const b = new StateDigestBuilder();
     // A cursor in a REPEATABLE READ transaction: one snapshot, streamed in pages, state never read.
