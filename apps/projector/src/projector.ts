@@ -87,6 +87,13 @@ export class Projector {
       engine: this.engine,
       groupId: this.config.GROUP_ID ?? `meridian-projector-${this.config.REGION}`,
       log: this.log,
+      onFatal: (e) => {
+        this.log.fatal(
+          { err: e.message },
+          'consumer stopped for good; exiting so the supervisor restarts the projector',
+        );
+        process.exit(1);
+      },
       onBatch: (b) => {
         this.applied.inc({ region: this.config.REGION, topic: b.topic }, b.applied);
         this.deadLettered.inc({ region: this.config.REGION, topic: b.topic }, b.deadLettered);

@@ -9,7 +9,14 @@ import {
   MergeError,
   type Operation,
 } from '@meridian/merge';
-import { documentKey, type ProjectionStore, type SourcePosition, type StoredDocument } from '@meridian/store';
+import {
+  aggregateKeyProblem,
+  documentKey,
+  type ProjectionStore,
+  type SourcePosition,
+  StoreError,
+  type StoredDocument,
+} from '@meridian/store';
 
 /** How one aggregate type's events become merge operations (e.g. `@meridian/domain`'s profile). */
 export interface AggregateModel {
@@ -85,9 +92,13 @@ export class ProjectionEngine {
   /** Loads the committed positions: where the consumer must seek to. */
   async start(): Promise<SourcePosition[]> {
     await this.o.store.init();
+    await this.reloadPositions();
+    return this.allPositions();
+  }
+
+  private async reloadPositions(): Promise<void> {
     const list = await this.o.store.positions();
     this.positions = new Map(list.map((p) => [`${p.topic}:${p.partition}`, p]));
-    return list;
   }
 
   position(topic: string, partition: number): SourcePosition | undefined {
@@ -124,6 +135,11 @@ export class ProjectionEngine {
           );
           continue;
         }
+        const keyProblem = aggregateKeyProblem(event.envelope.aggregateType, event.envelope.aggregateId);
+        if (keyProblem) {
+          poison.push(this.poison(topic, partition, record, 'INVALID_AGGREGATE_KEY', keyProblem));
+          continue;
+        }
         const op = model.toOperation(event);
         this.o.clock.receive(op.hlc); // throws HlcSkewError past the bound
         decoded.push({
@@ -148,6 +164,7 @@ export class ProjectionEngine {
         keys.map((k) => ({ aggregateType: k.aggregateType, aggregateId: k.aggregateId })),
       );
     } catch (e) {
+      if (e instanceof StoreError && !e.retriable) throw e;
       throw new RetriableBatchError(`store unavailable: ${(e as Error).message}`);
     }
     const docs = new Map<string, Document>();
@@ -197,6 +214,13 @@ export class ProjectionEngine {
         counters: { applied, duplicates, deadLettered: poison.length },
       });
     } catch (e) {
+      if (e instanceof StoreError && e.code === 'POSITION_CONFLICT') {
+        // Another instance (or a stale view of ours) moved the position: reload and re-apply the
+        // batch; records now below the stored offset are skipped.
+        await this.reloadPositions();
+        throw new RetriableBatchError(`position moved underneath: ${e.message}`);
+      }
+      if (e instanceof StoreError && !e.retriable) throw e;
       throw new RetriableBatchError(`commit failed: ${(e as Error).message}`);
     }
     this.positions.set(`${topic}:${partition}`, position);

@@ -55,6 +55,8 @@ export interface KafkaRunnerOptions {
   maxBytesPerPartition?: number;
   /** New remote topics are found on metadata refresh. */
   metadataMaxAgeMs?: number;
+  /** The consumer stopped for good (a non-retriable error): the process should exit and be restarted. */
+  onFatal?: (e: Error) => void;
   onBatch?: (o: {
     topic: string;
     partition: number;
@@ -91,6 +93,9 @@ export class KafkaProjectorRunner {
           if (pos) consumer.seek({ topic, partition, offset: pos.nextOffset });
         }
       }
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.o.onFatal?.(e.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [sourceTopicPattern(this.o.aggregateTypes)], fromBeginning: true });

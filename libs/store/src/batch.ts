@@ -71,6 +71,21 @@ export function checkAggregateId(id: unknown, where: string): string {
   return id;
 }
 
+/**
+ * Why the store would refuse this aggregate key, or undefined if it accepts it. For a consumer to
+ * dead-letter such an event up front instead of failing every commit that contains it.
+ */
+export function aggregateKeyProblem(aggregateType: string, aggregateId: string): string | undefined {
+  try {
+    checkAggregateType(aggregateType, 'key');
+    checkAggregateId(aggregateId, 'key');
+    return undefined;
+  } catch (e) {
+    if (e instanceof InvalidBatchError) return e.message;
+    throw e;
+  }
+}
+
 export function checkKeys(keys: readonly AggregateKey[]): void {
   keys.forEach((k, i) => {
     checkAggregateType(k.aggregateType, `keys[${i}]`);

@@ -28,4 +28,5 @@ export { createProjectionStore } from './factory';
 export { SqliteProjectionStore } from './sqlite.store';
 export { PostgresProjectionStore } from './postgres.store';
 export { stateDigestOf, compareUtf8 } from './digest';
+export { aggregateKeyProblem } from './batch';
 export { encodeState, decodeState } from './codec';
