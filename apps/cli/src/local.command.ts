@@ -63,6 +63,22 @@ function meridianApps(t: Topology, paths: LocalPaths) {
   });
 }
 
+/** The global replication monitor, if the topology gives it a port. */
+function monitorApp(t: Topology, paths: LocalPaths, topologyArg: string) {
+  if (!t.monitor) return [];
+  const port = t.monitor.port;
+  return [
+    {
+      name: 'replication-monitor',
+      region: 'global',
+      script: join(paths.repoRoot, 'dist', 'apps', 'replication-monitor', 'src', 'main.js'),
+      port,
+      healthUrl: `http://127.0.0.1:${port}/health`,
+      env: { TOPOLOGY: topologyArg, PORT: String(port) },
+    },
+  ];
+}
+
 function printStatus(s: StackStatus): void {
   if (s.processes.length === 0) {
     console.log('local topology: down');
@@ -109,12 +125,16 @@ export function localCommand(): Command {
       const log = cliLogger();
       await bootstrapRegions(res.topology, (m) => log.info(m));
       if (o.apps) {
-        const appsStarted = await s.startApps(meridianApps(res.topology, new LocalPaths(findRepoRoot())));
+        const paths = new LocalPaths(findRepoRoot());
+        const appsStarted = await s.startApps([
+          ...meridianApps(res.topology, paths),
+          ...monitorApp(res.topology, paths, o.topology),
+        ]);
         if (appsStarted.length) log.info(`started ${appsStarted.join(', ')}`);
       }
       console.log(
         res.started.length === 0
-          ? `already up (${res.topology.name}); nothing started`
+          ? `already up (${res.topology.name}); infrastructure unchanged`
           : `up in ${(res.elapsedMs / 1000).toFixed(1)} s (Kafka ${s.kafkaVersion()}, topology ${res.topology.name})`,
       );
       printStatus(await s.status());
@@ -156,6 +176,15 @@ export function localCommand(): Command {
     .action(async (region: string) => {
       await stack().revive(region);
       console.log(`broker of ${region} is back`);
+    });
+
+  local
+    .command('stop <process>')
+    .description('stop one process by name (e.g. mm2-us-west, projector-eu); `local up` starts it again')
+    .option('--kill', 'SIGKILL instead of SIGTERM')
+    .action(async (name: string, o: { kill?: boolean }) => {
+      await stack().stopProcess(name, { kill: o.kill ?? false });
+      console.log(`${name} stopped`);
     });
 
   local

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { localCommand } from './local.command';
+import { rpoCommand } from './rpo.command';
 import { schemasCommand } from './schemas.command';
 
 async function main(argv: string[]): Promise<void> {
@@ -8,7 +9,8 @@ async function main(argv: string[]): Promise<void> {
     .description('Meridian: multi-region, event-sourced replication bus')
     .showHelpAfterError()
     .addCommand(localCommand())
-    .addCommand(schemasCommand());
+    .addCommand(schemasCommand())
+    .addCommand(rpoCommand());
   await program.parseAsync(argv);
 }
 

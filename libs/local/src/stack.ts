@@ -479,6 +479,18 @@ export class LocalStack {
     await stopProcess(rec, this.paths.home, { signal: opts.graceful ? 'SIGTERM' : 'SIGKILL' });
   }
 
+  /** Stops one process by its name (`mm2-us-west`, `projector-eu`, …); `local up` starts it again. */
+  async stopProcess(name: string, opts: { kill?: boolean } = {}): Promise<void> {
+    const s = this.requireState();
+    const rec = s.processes.find((p) => p.name === name);
+    if (!rec)
+      throw new LocalError(
+        `no process "${name}"; processes: ${s.processes.map((p) => p.name).join(', ')}`,
+        'NOT_UP',
+      );
+    await stopProcess(rec, this.paths.home, { signal: opts.kill ? 'SIGKILL' : 'SIGTERM' });
+  }
+
   /** Restarts one region's broker on its existing data and waits until it answers. */
   async revive(regionName: string, timeoutMs = 120_000): Promise<void> {
     const s = this.requireState();

@@ -60,6 +60,10 @@ export const MirrorSchema = z
 
 export const TopologySchema = z.object({
   name: z.string().min(1),
+  /** RPO target of every flow (Phase A: 60 000 ms; Phase B: 100 ms); the monitor flags breaches. */
+  rpoTargetMs: z.number().int().min(1).default(60_000),
+  /** The global replication monitor (HTTP); optional. */
+  monitor: z.object({ port }).optional(),
   regions: z.array(RegionSchema).min(1),
   flows: z.array(FlowSchema).default([]),
   mirror: MirrorSchema,

@@ -1,0 +1,62 @@
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import type { FlowFigures } from '@meridian/replication';
+
+const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+
+function ms(v: number | undefined): string {
+  if (v === undefined) return '–';
+  return v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`;
+}
+
+function render(flows: FlowFigures[]): string {
+  const t = new Table({
+    head: ['flow', 'RPO records', 'RPO time', 'target', 'status', 'projection lag', 'replication latency'],
+    ...tableStyle,
+  });
+  for (const f of flows) {
+    t.push([
+      `${f.source} → ${f.target}`,
+      f.rpoRecords,
+      ms(f.rpoMs),
+      ms(f.rpoTargetMs),
+      f.stale ? `STALE for ${ms(f.staleForMs)} (last known)` : f.withinTarget ? 'within target' : 'BREACHING',
+      f.projectionLagRecords === undefined ? '–' : `${f.projectionLagRecords} (${ms(f.projectionLagMs)})`,
+      ms(f.replicationLatencyMs),
+    ]);
+  }
+  return t.toString();
+}
+
+/** `meridian rpo`: the replication monitor's figures as a table (`--watch` refreshes; `--json`). */
+export function rpoCommand(): Command {
+  return new Command('rpo')
+    .description('RPO per flow (records and time), projection lag and replication latency, from the monitor')
+    .option('--url <url>', 'the replication monitor', 'http://127.0.0.1:19100')
+    .option('--json', 'print the JSON (per partition too)')
+    .option('--watch [ms]', 'refresh every ms (default 1000)')
+    .action(async (o: { url: string; json?: boolean; watch?: string | boolean }) => {
+      const once = async () => {
+        const res = await fetch(`${o.url}/rpo`, { signal: AbortSignal.timeout(3000) }).catch((e: unknown) => {
+          throw new Error(
+            `replication monitor not reachable at ${o.url} (${(e as Error).message}); is \`npm start\` up?`,
+          );
+        });
+        const body = (await res.json()) as { atMs: number; flows: FlowFigures[] };
+        if (o.json) console.log(JSON.stringify(body, null, 2));
+        else {
+          if (o.watch) process.stdout.write('\x1b[2J\x1b[H');
+          console.log(`${new Date(body.atMs).toISOString()}\n${render(body.flows)}`);
+        }
+        if (body.flows.some((f) => !f.withinTarget || f.stale)) process.exitCode = 3;
+      };
+      await once();
+      if (o.watch) {
+        const every = typeof o.watch === 'string' ? Number(o.watch) : 1000;
+        for (;;) {
+          await new Promise((r) => setTimeout(r, every));
+          await once();
+        }
+      }
+    });
+}

@@ -1,0 +1,73 @@
+import { Controller, Get, Inject, type INestApplication, Module, Res } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Response } from 'express';
+import { Registry } from 'prom-client';
+import { AGGREGATE_TYPES, aggregateTopic } from '@meridian/contract';
+import { registerMonitorMetrics, ReplicationMonitor } from '@meridian/replication';
+import type { Topology } from '@meridian/topology';
+
+const METRICS = Symbol('METRICS');
+
+@Controller()
+class RpoController {
+  constructor(
+    @Inject(ReplicationMonitor) private readonly monitor: ReplicationMonitor,
+    @Inject(METRICS) private readonly metrics: Registry,
+  ) {}
+
+  /** Every flow's RPO (records, ms), projection lag, replication latency, staleness and target. */
+  @Get('rpo')
+  rpo() {
+    return { atMs: Date.now(), flows: this.monitor.flows() };
+  }
+
+  @Get('metrics')
+  async prometheus(@Res() res: Response) {
+    res.setHeader('Content-Type', this.metrics.contentType);
+    res.send(await this.metrics.metrics());
+  }
+
+  @Get('health')
+  health() {
+    return { status: 'ok' };
+  }
+}
+
+export function projectorUrls(t: Topology): Record<string, string> {
+  return Object.fromEntries(
+    t.regions.flatMap((r) => (r.projector ? [[r.name, `http://127.0.0.1:${r.projector.port}`]] : [])),
+  );
+}
+
+/** One global monitor: it reads every region, so it sees a dead source's last figures (see docs). */
+export async function createMonitorApp(
+  t: Topology,
+  opts: { sampleIntervalMs?: number } = {},
+): Promise<{ app: INestApplication; monitor: ReplicationMonitor }> {
+  const monitor = new ReplicationMonitor({
+    topology: t,
+    rpoTargetMs: t.rpoTargetMs,
+    projectorUrls: projectorUrls(t),
+    projectedTopics: AGGREGATE_TYPES.map((a) => aggregateTopic(a)),
+    ...(opts.sampleIntervalMs !== undefined ? { sampleIntervalMs: opts.sampleIntervalMs } : {}),
+  });
+  const metrics = new Registry();
+  registerMonitorMetrics(monitor, metrics);
+  @Module({
+    controllers: [RpoController],
+    providers: [
+      { provide: ReplicationMonitor, useValue: monitor },
+      { provide: METRICS, useValue: metrics },
+    ],
+  })
+  class MonitorModule {}
+  const app = await NestFactory.create(MonitorModule, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await monitor.start();
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await monitor.stop();
+    await close();
+  };
+  return { app, monitor };
+}
