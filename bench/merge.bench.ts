@@ -17,24 +17,13 @@ import {
   type Mutation,
   type Operation,
 } from '@meridian/merge';
+import { mulberry32 as rng } from '@meridian/testing';
 import type { BenchReport } from './run';
 
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-south-1'];
 const OPS = 10_000;
 const DUPLICATE_RATE = 0.05;
 const RUNS = 7;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same workload. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Realistic mix over one aggregate: 45% LWW sets on 50 fields, 25% counter increments,

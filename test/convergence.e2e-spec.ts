@@ -4,7 +4,7 @@
  * same set elements and map keys). After the writers stop and mirroring catches up, the three
  * projectors report equal digests, and counters equal the exact sum of the acknowledged adjustments.
  */
-import { uniqueName, waitFor } from '@meridian/testing';
+import { mulberry32, uniqueName, waitFor } from '@meridian/testing';
 
 const REGIONS = {
   'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
@@ -12,18 +12,6 @@ const REGIONS = {
   eu: { service: 'http://127.0.0.1:38090', projector: 'http://127.0.0.1:38070' },
 } as const;
 type Region = keyof typeof REGIONS;
-
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed with SEED=<n>. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Expected {
   credit: number;
@@ -54,7 +42,7 @@ describe('convergence of concurrent conflicting writes in three regions', () => 
   beforeAll(() => console.log(`[convergence] seed=${seed} (replay with SEED=${seed})`));
 
   it('reaches equal digests everywhere and exact counter sums', async () => {
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const profiles = Array.from({ length: 4 }, () => uniqueName('conv'));
     const expected = new Map<string, Expected>(profiles.map((p) => [p, { credit: 0, logins: 0 }]));

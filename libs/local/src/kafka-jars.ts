@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalError } from './errors';
 import type { LocalPaths } from './paths';
+import { run } from './run';
 
 const COMPLETE_MARKER = '.complete';
 
@@ -15,17 +15,6 @@ export function kafkaVersion(paths: LocalPaths): string {
 
 export function kafkaClasspath(paths: LocalPaths): string {
   return join(paths.libDir(kafkaVersion(paths)), '*');
-}
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
 }
 
 /**

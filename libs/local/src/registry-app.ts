@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalError } from './errors';
 import type { LocalPaths } from './paths';
+import { run } from './run';
 
 const COMPLETE_MARKER = '.complete';
 
@@ -10,17 +10,6 @@ export function registryVersion(paths: LocalPaths): string {
   const m = /<apicurio\.version>([^<]+)<\/apicurio\.version>/.exec(readFileSync(paths.registryPom, 'utf8'));
   if (!m?.[1]) throw new LocalError(`no <apicurio.version> in ${paths.registryPom}`, 'FETCH_FAILED');
   return m[1];
-}
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
 }
 
 /** The runnable jar inside the unpacked Apicurio app (its name differs between 3.x releases). */

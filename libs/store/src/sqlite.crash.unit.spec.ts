@@ -11,21 +11,10 @@ import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { SqliteProjectionStore } from './index';
 import { SLOTS } from './crash-writer.spec';
+import { mulberry32 as rng } from '@meridian/testing';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 16);
 const ROOT = join(__dirname, '..', '..', '..');
-
-/** mulberry32: a small seeded PRNG, so a failing schedule of kills can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The child runs the real adapter, so it needs the TypeScript sources as JavaScript: transpile the

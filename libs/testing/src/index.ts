@@ -1,3 +1,4 @@
 export { waitFor, WaitTimeoutError, type WaitOptions } from '@meridian/local';
 export { uniqueName } from './names';
 export { LOCAL_REGIONS, localKafka, readRecords, type ReadRecord } from './kafka';
+export { mulberry32 } from './random';
