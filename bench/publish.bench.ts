@@ -58,7 +58,8 @@ async function rawProducer(topic: string): Promise<{ perMessage: number; batched
 /** The service runs in its own process (the load generator must not share its event loop). */
 async function startService(): Promise<{ base: string; stop: () => Promise<void> }> {
   const external = process.env.BENCH_PUBLISH_URL ?? 'http://127.0.0.1:18090';
-  if ((await fetch(`${external}/health`).catch(() => undefined))?.ok) return { base: external, stop: async () => {} };
+  if ((await fetch(`${external}/health`).catch(() => undefined))?.ok)
+    return { base: external, stop: async () => {} };
   const app = await createProfileService({
     REGION: 'us-east',
     KAFKA_BROKERS: [BROKER],
@@ -67,7 +68,9 @@ async function startService(): Promise<{ base: string; stop: () => Promise<void>
     AUTO_REGISTER_SCHEMAS: false,
   });
   await app.listen(0, '127.0.0.1');
-  console.warn('[publish bench] no running profile-service: measuring an in-process one (shares the event loop)');
+  console.warn(
+    '[publish bench] no running profile-service: measuring an in-process one (shares the event loop)',
+  );
   return { base: await app.getUrl(), stop: () => app.close() };
 }
 
@@ -104,12 +107,21 @@ export default async function publishBench(): Promise<BenchReport> {
         name: 'HTTP writes acknowledged',
         value: rate,
         unit: 'events/s',
-        baseline: { name: `raw kafkajs, ${CONNECTIONS} concurrent single-message sends`, value: raw.perMessage, unit: 'msg/s' },
+        baseline: {
+          name: `raw kafkajs, ${CONNECTIONS} concurrent single-message sends`,
+          value: raw.perMessage,
+          unit: 'msg/s',
+        },
         note: `${non2xx} non-2xx/errors`,
       },
       { name: 'HTTP latency p50', value: result.latency.p50, unit: 'ms' },
       { name: 'HTTP latency p99', value: result.latency.p99, unit: 'ms' },
-      { name: 'raw kafkajs batched (500/send)', value: raw.batched, unit: 'msg/s', note: 'broker ceiling for one client' },
+      {
+        name: 'raw kafkajs batched (500/send)',
+        value: raw.batched,
+        unit: 'msg/s',
+        note: 'broker ceiling for one client',
+      },
     ],
   };
 }

@@ -36,7 +36,9 @@ describe('profile-service graceful shutdown', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Nest re-raises the signal once its shutdown hooks ran, so a clean stop ends by SIGTERM (or 0).
-    const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));
+    const exited = new Promise<string>((r) =>
+      child.once('exit', (code, signal) => r(signal ?? String(code))),
+    );
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.ok, {
       timeoutMs: 30_000,

@@ -77,7 +77,11 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
 
   async getSchemaById(id: number): Promise<string> {
     const res = await this.call('GET', `/schemas/ids/${id}`);
-    if (res.status === 404) throw new UnknownSchemaError({ id }, `schema id ${id} not found in ${this.name}`);
+    // An id this registry never assigned will not appear later: not retriable (the fingerprint path,
+    // which may wait for a lagging registration, is the retriable one).
+    if (res.status === 404) {
+      throw new UnknownSchemaError({ id }, `schema id ${id} not found in ${this.name}`, { retriable: false });
+    }
     return this.expect<{ schema: string }>(res, `schema id ${id}`).schema;
   }
 

@@ -39,6 +39,8 @@ export interface Poison {
   readonly record: RawRecord;
   readonly code: string;
   readonly reason: string;
+  /** The cause might pass (e.g. a schema not yet registered here): the record is worth replaying. */
+  readonly retriable: boolean;
 }
 
 /** Where poison goes. `send` resolves only once it is durably stored (before positions advance). */
@@ -67,6 +69,11 @@ export interface EngineOptions {
   deadLetter: DeadLetterSink;
   /** The projector's clock: every event passes `receive` (the forward-skew bound) before it is applied. */
   clock: HybridLogicalClock;
+  /**
+   * How long a record failing with a retriable contract error (a schema not yet registered in this
+   * region) holds its partition back before it is dead-lettered. Default 60 s.
+   */
+  maxRetryMs?: number;
   now?: () => number;
 }
 
@@ -83,6 +90,8 @@ export function sourceRegionOf(topic: string, localRegion: string): string {
  */
 export class ProjectionEngine {
   private positions = new Map<string, SourcePosition>();
+  /** First failure time of records held back by a retriable contract error, by topic:partition:offset. */
+  private readonly heldSince = new Map<string, number>();
   private readonly models: Map<string, AggregateModel>;
 
   constructor(private readonly o: EngineOptions) {
@@ -131,13 +140,14 @@ export class ProjectionEngine {
               record,
               'UNKNOWN_AGGREGATE_TYPE',
               `no model for "${event.envelope.aggregateType}"`,
+              false,
             ),
           );
           continue;
         }
         const keyProblem = aggregateKeyProblem(event.envelope.aggregateType, event.envelope.aggregateId);
         if (keyProblem) {
-          poison.push(this.poison(topic, partition, record, 'INVALID_AGGREGATE_KEY', keyProblem));
+          poison.push(this.poison(topic, partition, record, 'INVALID_AGGREGATE_KEY', keyProblem, false));
           continue;
         }
         const op = model.toOperation(event);
@@ -151,8 +161,20 @@ export class ProjectionEngine {
       } catch (e) {
         if (e instanceof ContractError && e.code === 'REGISTRY_UNAVAILABLE')
           throw new RetriableBatchError(e.message);
+        if (e instanceof ContractError && e.retriable) {
+          // E.g. a mirrored event whose schema is not registered here yet: hold the partition back
+          // for a while (the batch is retried), then dead-letter it rather than block forever.
+          const k = `${topic}:${partition}:${record.offset}`;
+          const now = (this.o.now ?? Date.now)();
+          const since = this.heldSince.get(k) ?? now;
+          this.heldSince.set(k, since);
+          if (now - since < (this.o.maxRetryMs ?? 60_000))
+            throw new RetriableBatchError(`${e.code} at ${k}: ${e.message}`);
+          this.heldSince.delete(k);
+        }
         const code = e instanceof ContractError || e instanceof MergeError ? e.code : 'UNEXPECTED';
-        poison.push(this.poison(topic, partition, record, code, (e as Error).message));
+        const retriable = e instanceof ContractError || e instanceof MergeError ? e.retriable : false;
+        poison.push(this.poison(topic, partition, record, code, (e as Error).message, retriable));
       }
     }
 
@@ -187,7 +209,16 @@ export class ProjectionEngine {
         if (lastHlc === undefined || h > lastHlc) lastHlc = h;
       } catch (e) {
         const code = e instanceof MergeError ? e.code : 'UNEXPECTED';
-        poison.push(this.poison(topic, partition, d.record, code, (e as Error).message));
+        poison.push(
+          this.poison(
+            topic,
+            partition,
+            d.record,
+            code,
+            (e as Error).message,
+            e instanceof MergeError && e.retriable,
+          ),
+        );
       }
     }
 
@@ -227,7 +258,14 @@ export class ProjectionEngine {
     return { nextOffset, applied, duplicates, deadLettered: poison.length, skipped };
   }
 
-  private poison(topic: string, partition: number, record: RawRecord, code: string, reason: string): Poison {
-    return { topic, partition, record, code, reason };
+  private poison(
+    topic: string,
+    partition: number,
+    record: RawRecord,
+    code: string,
+    reason: string,
+    retriable: boolean,
+  ): Poison {
+    return { topic, partition, record, code, reason, retriable };
   }
 }

@@ -173,3 +173,43 @@ describe('ProjectionEngine', () => {
     expect(readField(doc, 'tags')?.set).toEqual(['t']);
   });
 });
+
+describe('ProjectionEngine with a schema not yet registered in this region', () => {
+  it('holds the partition back (retriable) for maxRetryMs, then dead-letters the record as retriable', async () => {
+    const { UnknownSchemaError } = await import('@meridian/contract');
+    const { RetriableBatchError } = await import('./engine');
+    const store = createProjectionStore({ kind: 'sqlite', file: ':memory:' });
+    const poison: Poison[] = [];
+    let now = 1_000;
+    const serde = {
+      decode: async () => {
+        throw new UnknownSchemaError({ subject: 's', fingerprint: 'f' }, 'not registered here yet');
+      },
+    } as unknown as EventSerde;
+    const engine = new ProjectionEngine({
+      region: 'eu',
+      store,
+      serde,
+      models: [profileModel as unknown as AggregateModel],
+      deadLetter: { send: async (p) => void poison.push(...p) },
+      clock: new HybridLogicalClock({ nodeId: 'eu.projector' }),
+      maxRetryMs: 5_000,
+      now: () => now,
+    });
+    await engine.start();
+    const rec: RawRecord = { offset: '0', key: null, value: Buffer.from([0, 0, 0, 0, 1, 2]), timestamp: '0' };
+    await expect(engine.applyBatch('us-east.meridian.profile', 0, [rec])).rejects.toBeInstanceOf(
+      RetriableBatchError,
+    );
+    now += 4_000;
+    await expect(engine.applyBatch('us-east.meridian.profile', 0, [rec])).rejects.toBeInstanceOf(
+      RetriableBatchError,
+    );
+    expect(poison).toHaveLength(0);
+    now += 2_000;
+    const out = await engine.applyBatch('us-east.meridian.profile', 0, [rec]);
+    expect(out).toMatchObject({ nextOffset: '1', deadLettered: 1 });
+    expect(poison[0]).toMatchObject({ code: 'UNKNOWN_SCHEMA', retriable: true });
+    await store.close();
+  });
+});

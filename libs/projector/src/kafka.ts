@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { deadLetterHeaders } from '@meridian/contract';
+import { DLQ_HEADERS } from '@meridian/contract';
 import { type DeadLetterSink, type Poison, type ProjectionEngine, RetriableBatchError } from './engine';
 
 /**
@@ -31,12 +31,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
           value: p.record.value,
           headers: {
             ...original,
-            ...deadLetterHeaders(Object.assign(new Error(p.reason), { code: p.code }), {
-              topic: p.topic,
-              partition: p.partition,
-              offset: p.record.offset,
-            }),
-            'meridian-dlq-code': p.code,
+            [DLQ_HEADERS.reason]: p.reason.slice(0, 1_000),
+            [DLQ_HEADERS.code]: p.code,
+            [DLQ_HEADERS.retriable]: String(p.retriable),
+            [DLQ_HEADERS.topic]: p.topic,
+            [DLQ_HEADERS.partition]: String(p.partition),
+            [DLQ_HEADERS.offset]: p.record.offset,
           },
         };
       }),

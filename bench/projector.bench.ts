@@ -1,0 +1,396 @@
+/**
+ * @meridian/projector: how fast a projector catches up a backlog, in events/s, with a SQLite store
+ * (temp file) and a PostgreSQL store (temp schema, dropped after), beside the raw consume rate of
+ * the same topic in the same run (a plain kafkajs consumer that only counts, same fetch settings as
+ * the projector's runner) — the ratio is the figure: the share of Kafka read speed the
+ * decode + merge + one-transaction-per-batch store commit keeps.
+ *
+ * The backlog: BENCH_PROJECTOR_EVENTS (default 500,000) Avro profile events (a mix of field changes,
+ * credit adjustments, logins and preferences from two origins per aggregate, rising seq) over 5,000
+ * aggregates, produced with acks=all into a fresh topic `bench.profile.<unique>` of the us-east broker
+ * (its name does not match the projectors' pattern, so the shared projectors ignore it; it is deleted
+ * at the end). `ProjectionEngine.applyBatch` is driven by a kafkajs consumer exactly as
+ * `KafkaProjectorRunner` drives it (eachBatch, no offset commits). Each apply phase is capped at
+ * BENCH_PROJECTOR_MAX_APPLY_S seconds (default 130) so the whole bench stays near 5 minutes on the
+ * 2-core machine: a capped phase reports its rate over what it applied, and says so.
+ * Needs the local topology (`npm start`) and PostgreSQL (MERIDIAN_BENCH_PG_URL overrides the address).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Admin, type KafkaMessage, type Message } from 'kafkajs';
+import { Client } from 'pg';
+import { ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
+import { PROFILE, profileModel } from '@meridian/domain';
+import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge';
+import { ProjectionEngine, type AggregateModel, type Poison } from '@meridian/projector';
+import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
+import type { BenchLine, BenchReport } from './run';
+
+const BROKERS = [process.env.MERIDIAN_BENCH_BROKERS ?? '127.0.0.1:19092'];
+const REGISTRY_URL = process.env.MERIDIAN_BENCH_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+const PG_URL = process.env.MERIDIAN_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const EVENTS = positiveInt('BENCH_PROJECTOR_EVENTS', 500_000);
+const MAX_APPLY_MS = positiveInt('BENCH_PROJECTOR_MAX_APPLY_S', 130) * 1000;
+const AGGREGATES = 5_000;
+const PARTITIONS = 3;
+const REGION = 'us-east';
+const NS = 'io.meridian.profile.v1';
+/** What the projector's runner uses (libs/projector/src/kafka.ts). */
+const FETCH = { maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 50 } as const;
+const PRODUCE_CHUNK = 5_000;
+const PRODUCE_IN_FLIGHT = 4;
+
+function positiveInt(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
+}
+
+/** Per aggregate: two writers (origins), each with its gap-free seq and running counter totals. */
+interface AggregateWriters {
+  id: string;
+  origins: { nodeId: string; seq: number; credit: number; logins: number }[];
+  /**
+   * Last dot per LWW field, map key, and counter of each origin: what the next write observed and
+   * supersedes, as the writer's `prepare*` functions would (a counter add replaces its origin's entry).
+   */
+  lastDot: Map<string, string>;
+}
+
+/** The i-th event of the backlog: aggregate i % 5000, a rotating mix of the profile's event types. */
+function makeEvent(i: number, run: string, aggs: AggregateWriters[], wallBase: number): MeridianEvent {
+  const a = aggs[i % AGGREGATES] as AggregateWriters;
+  const round = Math.floor(i / AGGREGATES);
+  const o = a.origins[round % 2] as AggregateWriters['origins'][number];
+  o.seq++;
+  const wallMs = wallBase + Math.floor(i / 10);
+  const envelope = {
+    eventId: randomUUID(),
+    aggregateType: PROFILE,
+    aggregateId: a.id,
+    originRegion: REGION,
+    hlc: { wallMs, logical: i % 10, nodeId: o.nodeId },
+    writerEpoch: 0,
+    causationId: null,
+    correlationId: `${run}-${i}`,
+    occurredAt: wallMs,
+    seq: o.seq,
+    observed: [] as string[],
+  };
+  const dot = `${o.nodeId}:${o.seq}`;
+  const supersede = (slot: string): string[] => {
+    const prev = a.lastDot.get(slot);
+    a.lastDot.set(slot, dot);
+    return prev === undefined ? [] : [prev];
+  };
+  switch (round % 4) {
+    case 0:
+      return {
+        type: `${NS}.ProfileFieldChanged`,
+        field: 'displayName',
+        value: `User ${a.id} v${round}`,
+        envelope: { ...envelope, observed: supersede('displayName') },
+      };
+    case 1:
+      o.credit += 25;
+      return {
+        type: `${NS}.CreditAdjusted`,
+        amountCents: 25,
+        totalsP: o.credit,
+        totalsN: 0,
+        envelope: { ...envelope, observed: supersede(`credit/${o.nodeId}`) },
+      };
+    case 2:
+      o.logins++;
+      return {
+        type: `${NS}.LoginRecorded`,
+        totalsP: o.logins,
+        envelope: { ...envelope, observed: supersede(`logins/${o.nodeId}`) },
+      };
+    default:
+      return {
+        type: `${NS}.PreferenceSet`,
+        key: `pref-${round % 7}`,
+        value: `value-${round}`,
+        envelope: { ...envelope, observed: supersede(`pref-${round % 7}`) },
+      };
+  }
+}
+
+async function produceBacklog(
+  kafka: Kafka,
+  topic: string,
+  serde: EventSerde,
+): Promise<{ rate: number; aggs: AggregateWriters[] }> {
+  const run = topic.slice(-8);
+  const aggs: AggregateWriters[] = Array.from({ length: AGGREGATES }, (_, k) => ({
+    id: `bench-${run}-${k}`,
+    origins: [
+      { nodeId: `us-east.bench-${run}.0`, seq: 0, credit: 0, logins: 0 },
+      { nodeId: `us-west.bench-${run}.0`, seq: 0, credit: 0, logins: 0 },
+    ],
+    lastDot: new Map(),
+  }));
+  // In the past, so the projector clock's forward-skew bound never trips.
+  const wallBase = Date.now() - Math.ceil(EVENTS / 10) - 60_000;
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const t0 = performance.now();
+  try {
+    let next = 0;
+    const sendChunks = async (): Promise<void> => {
+      while (next < EVENTS) {
+        const from = next;
+        const to = Math.min(EVENTS, from + PRODUCE_CHUNK);
+        next = to;
+        const messages: Message[] = [];
+        for (let i = from; i < to; i++) {
+          const e = await serde.encode(makeEvent(i, run, aggs, wallBase));
+          messages.push({ key: e.key, value: e.value, headers: e.headers });
+        }
+        await producer.send({ topic, acks: -1, messages });
+      }
+    };
+    await Promise.all(Array.from({ length: PRODUCE_IN_FLIGHT }, sendChunks));
+  } finally {
+    await producer.disconnect();
+  }
+  return { rate: (EVENTS / (performance.now() - t0)) * 1000, aggs };
+}
+
+interface Phase {
+  events: number;
+  ms: number;
+  capped: boolean;
+}
+
+/**
+ * Consumes `topic` from the beginning in a fresh group, handing each batch to `handle` (which
+ * returns how many events it accounted for), until all EVENTS are accounted for or `capMs` passes.
+ * Time runs from the first batch (group join excluded).
+ */
+async function consumePhase(
+  kafka: Kafka,
+  topic: string,
+  handle: (partition: number, messages: readonly KafkaMessage[]) => Promise<number>,
+  capMs: number,
+): Promise<Phase> {
+  const consumer = kafka.consumer({
+    groupId: `bench-projector-${randomUUID()}`,
+    ...FETCH,
+    allowAutoTopicCreation: false,
+  });
+  let events = 0;
+  let firstAt: number | undefined;
+  let lastAt = 0;
+  let failure: unknown;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || events >= EVENTS) return;
+        firstAt ??= performance.now();
+        try {
+          events += await handle(batch.partition, batch.messages);
+        } catch (e) {
+          failure = e;
+          done();
+          return;
+        }
+        lastAt = performance.now();
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        if (events >= EVENTS) done();
+      },
+    });
+    const cap = new Promise<'cap'>((r) => setTimeout(() => r('cap'), capMs).unref());
+    const outcome = await Promise.race([finished.then(() => 'done' as const), cap]);
+    if (failure !== undefined) throw failure;
+    if (firstAt === undefined) throw new Error(`no batch of ${topic} within ${capMs} ms`);
+    return { events, ms: lastAt - firstAt, capped: outcome === 'cap' && events < EVENTS };
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+class CountingSink {
+  poison: Poison[] = [];
+  async send(p: readonly Poison[]): Promise<void> {
+    this.poison.push(...p);
+  }
+}
+
+async function applyPhase(
+  kafka: Kafka,
+  topic: string,
+  config: StoreConfig,
+  expected: readonly AggregateWriters[],
+): Promise<Phase & { digest: string; applied: number; deadLettered: number }> {
+  const store: ProjectionStore = createProjectionStore(config);
+  const sink = new CountingSink();
+  const engine = new ProjectionEngine({
+    region: REGION,
+    store,
+    serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: REGISTRY_URL }) }),
+    models: [profileModel as unknown as AggregateModel],
+    deadLetter: sink,
+    clock: new HybridLogicalClock({ nodeId: `${REGION}.bench-projector`, maxForwardSkewMs: 60_000 }),
+  });
+  try {
+    await engine.start();
+    const phase = await consumePhase(
+      kafka,
+      topic,
+      async (partition, messages) => {
+        const out = await engine.applyBatch(
+          topic,
+          partition,
+          messages.map((m) => ({
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: m.headers ?? {},
+            timestamp: m.timestamp,
+          })),
+        );
+        return out.applied + out.duplicates + out.deadLettered;
+      },
+      MAX_APPLY_MS,
+    );
+    if (!phase.capped) {
+      // The backlog is what a writer would send: every credit counted once, per origin running totals.
+      for (const a of [expected[0], expected[expected.length - 1]] as AggregateWriters[]) {
+        const stored = await store.getDocument(PROFILE, a.id);
+        const credit = stored ? readDocument(stored.state as Document).credit?.counter : undefined;
+        const want = a.origins.reduce((sum, o) => sum + o.credit, 0);
+        if (credit !== want) throw new Error(`${a.id}: credit ${credit}, expected ${want}`);
+      }
+    }
+    const stats = await store.stats();
+    const { digest } = await store.stateDigest();
+    return { ...phase, digest, applied: stats.applied, deadLettered: sink.poison.length };
+  } finally {
+    await store.close();
+  }
+}
+
+async function pgReachable(): Promise<string | undefined> {
+  const c = new Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const c = new Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+const rate = (p: Phase): number => (p.events / p.ms) * 1000;
+
+export default async function (): Promise<BenchReport> {
+  const kafka = new Kafka({ clientId: 'bench-projector', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench.profile.${randomUUID().slice(0, 8)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-projector-'));
+  const schema = `bench_projector_${randomUUID().slice(0, 8)}`;
+  const lines: BenchLine[] = [];
+  const t0 = performance.now();
+  const log = (msg: string) =>
+    console.log(`  [projector +${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+    const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: REGISTRY_URL }) });
+    const { rate: produceRate, aggs } = await produceBacklog(kafka, topic, serde);
+    log(
+      `produced ${EVENTS.toLocaleString('en-US')} events into ${topic} at ${Math.round(produceRate)} events/s`,
+    );
+
+    const raw = await consumePhase(kafka, topic, async (_p, messages) => messages.length, MAX_APPLY_MS);
+    const rawRate = rate(raw);
+    log(`raw consume: ${raw.events} events in ${Math.round(raw.ms)} ms`);
+    const baseline = { name: 'raw kafkajs consume (count only)', value: rawRate, unit: 'events/s' };
+    lines.push({ name: 'produce backlog (encode + acks=all)', value: produceRate, unit: 'events/s' });
+    lines.push({ name: 'raw consume', value: rawRate, unit: 'events/s', note: `${raw.events} events` });
+
+    const describe = (p: Phase & { applied: number; deadLettered: number }): string =>
+      `${(rate(p) / rawRate).toFixed(3)}× raw; ${p.events.toLocaleString('en-US')} events in ${(p.ms / 1000).toFixed(1)} s` +
+      (p.capped ? `, CAPPED at ${MAX_APPLY_MS / 1000} s before the end of the backlog` : '') +
+      `; applied ${p.applied}, dead-lettered ${p.deadLettered}`;
+
+    const sqlite = await applyPhase(kafka, topic, { kind: 'sqlite', file: join(dir, 'state.sqlite') }, aggs);
+    log(`SQLite apply: ${describe(sqlite)}`);
+    lines.push({
+      name: 'SQLite apply',
+      value: rate(sqlite),
+      unit: 'events/s',
+      baseline,
+      note: describe(sqlite),
+    });
+
+    const pgDown = await pgReachable();
+    let pgDigest: string | undefined;
+    if (pgDown) {
+      lines.push({ name: 'PostgreSQL apply', value: 0, unit: 'events/s', note: `skipped: ${pgDown}` });
+    } else {
+      const pg = await applyPhase(
+        kafka,
+        topic,
+        {
+          kind: 'postgres',
+          connectionString: PG_URL,
+          schema,
+        },
+        aggs,
+      );
+      pgDigest = pg.digest;
+      log(`PostgreSQL apply: ${describe(pg)}`);
+      lines.push({
+        name: 'PostgreSQL apply',
+        value: rate(pg),
+        unit: 'events/s',
+        baseline,
+        note: describe(pg),
+      });
+      if (!sqlite.capped && !pg.capped && pg.digest !== sqlite.digest)
+        throw new Error(`SQLite and PostgreSQL disagree on the state: ${sqlite.digest} vs ${pg.digest}`);
+    }
+    if (pgDigest !== undefined && !sqlite.capped)
+      log(
+        `state digest ${sqlite.digest.slice(0, 16)}… (SQLite${pgDigest === sqlite.digest ? ' = PostgreSQL' : ''})`,
+      );
+    log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    return {
+      bench: `projector catch-up (${EVENTS.toLocaleString('en-US')} events, ${AGGREGATES} aggregates, ${PARTITIONS} partitions)`,
+      lines,
+    };
+  } finally {
+    await admin
+      .deleteTopics({ topics: [topic] })
+      .catch((e: unknown) => console.error(`delete ${topic}: ${(e as Error).message}`));
+    await admin.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+    await dropSchema(schema).catch(() => undefined);
+  }
+}
