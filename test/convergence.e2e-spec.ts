@@ -4,7 +4,8 @@
  * same set elements and map keys). After the writers stop and mirroring catches up, the three
  * projectors report equal digests, and counters equal the exact sum of the acknowledged adjustments.
  */
-import { mulberry32, uniqueName, waitFor } from '@meridian/testing';
+import { uniqueName, waitFor } from '@meridian/testing';
+import { seededRandom } from './support/seeded';
 
 const REGIONS = {
   'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
@@ -38,11 +39,9 @@ async function view(region: Region, id: string) {
 }
 
 describe('convergence of concurrent conflicting writes in three regions', () => {
-  const seed = Number(process.env.SEED ?? Math.floor(Math.random() * 2 ** 31));
-  beforeAll(() => console.log(`[convergence] seed=${seed} (replay with SEED=${seed})`));
 
   it('reaches equal digests everywhere and exact counter sums', async () => {
-    const random = mulberry32(seed);
+    const random = seededRandom('convergence').next;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const profiles = Array.from({ length: 4 }, () => uniqueName('conv'));
     const expected = new Map<string, Expected>(profiles.map((p) => [p, { credit: 0, logins: 0 }]));
