@@ -39,7 +39,6 @@ async function view(region: Region, id: string) {
 }
 
 describe('convergence of concurrent conflicting writes in three regions', () => {
-
   it('reaches equal digests everywhere and exact counter sums', async () => {
     const random = seededRandom('convergence').next;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
