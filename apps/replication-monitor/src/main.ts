@@ -7,7 +7,8 @@ import { createMonitorApp } from './app';
 const Env = z.object({
   TOPOLOGY: z.string().min(1).default('active-active'),
   PORT: z.coerce.number().int().min(0).max(65535).default(19100),
-  SAMPLE_INTERVAL_MS: z.coerce.number().int().min(10).default(100),
+  // Each sample is one ListOffsets per replicated topic and region: keep it modest by default.
+  SAMPLE_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
 });
 
 async function main(): Promise<void> {
