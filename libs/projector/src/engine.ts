@@ -1,7 +1,6 @@
 import { ContractError, EventSerde, type KafkaHeaders, type MeridianEvent } from '@meridian/contract';
 import {
   applyOp,
-  digest,
   type Document,
   documentEmpty,
   hlcToString,
@@ -12,6 +11,7 @@ import {
 import {
   aggregateKeyProblem,
   documentKey,
+  type DocumentWrite,
   type ProjectionStore,
   type SourcePosition,
   StoreError,
@@ -234,10 +234,12 @@ export class ProjectionEngine {
       ...(lastHlc !== undefined ? { lastHlc } : {}),
       appliedAtMs: nowMs,
     };
-    const documents: StoredDocument[] = [...changed].map(([k, id]) => {
-      const state = docs.get(k)!;
-      return { ...id, state, digest: digest(state), updatedAtMs: nowMs };
-    });
+    // The store encodes each document once and derives its digest from that encoding.
+    const documents: DocumentWrite[] = [...changed].map(([k, id]) => ({
+      ...id,
+      state: docs.get(k)!,
+      updatedAtMs: nowMs,
+    }));
     try {
       await this.o.store.commit({
         documents,

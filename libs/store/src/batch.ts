@@ -117,17 +117,18 @@ export function prepareBatch(batch: BatchCommit): PreparedBatch {
     if (seenDocs.has(key))
       throw new InvalidBatchError(`${where}: ${aggregateType}/${aggregateId} appears twice in one commit`);
     seenDocs.add(key);
-    if (typeof d.digest !== 'string' || !DIGEST.test(d.digest))
+    if (d.digest !== undefined && (typeof d.digest !== 'string' || !DIGEST.test(d.digest)))
       throw new InvalidBatchError(`${where}: digest must be 64 lowercase hex characters`);
     const stateText = encodeState(d.state, where);
+    const digest = sha256Hex(stateText);
     // The state digest regions compare is built from stored digests: a wrong one would lie forever.
-    if (sha256Hex(stateText) !== d.digest)
+    if (d.digest !== undefined && digest !== d.digest)
       throw new InvalidBatchError(`${where}: digest ${d.digest} is not the SHA-256 of the canonical state`);
     return {
       aggregateType,
       aggregateId,
       stateText,
-      digest: d.digest,
+      digest,
       updatedAtMs: checkMs(d.updatedAtMs, `${where}.updatedAtMs`),
     };
   });

@@ -1,3 +1,5 @@
+import { prepareBatch } from './batch';
+import { encodeState, sha256Hex } from './codec';
 import { aggregateKeyProblem } from './index';
 
 describe('aggregateKeyProblem', () => {
@@ -15,5 +17,20 @@ describe('aggregateKeyProblem', () => {
     ['', 'a', 'aggregateType'],
   ])('refuses %j/%j, saying why', (type, id, why) => {
     expect(aggregateKeyProblem(type, id)).toContain(why);
+  });
+});
+
+describe('prepareBatch digests', () => {
+  const doc = { aggregateType: 'profile', aggregateId: 'a', state: { b: 1, a: [1, 2] }, updatedAtMs: 1 };
+
+  it('derives the digest from the canonical encoding when the caller gives none', () => {
+    const [d] = prepareBatch({ documents: [doc], positions: [] }).documents;
+    expect(d!.digest).toBe(sha256Hex(encodeState(doc.state, 'x')));
+  });
+
+  it('checks a digest the caller gives', () => {
+    expect(() => prepareBatch({ documents: [{ ...doc, digest: '0'.repeat(64) }], positions: [] })).toThrow(
+      /is not the SHA-256/,
+    );
   });
 });

@@ -3,6 +3,7 @@ export {
   documentKey,
   type AggregateKey,
   type StoredDocument,
+  type DocumentWrite,
   type SourcePosition,
   type PositionAdvance,
   type BatchCommit,

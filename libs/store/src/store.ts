@@ -50,9 +50,15 @@ export interface StoreCounters {
   readonly duplicates: number;
 }
 
+/**
+ * A document to upsert. Without `digest` the store computes it from the canonical encoding it makes
+ * anyway (one encoding and one hash per document on the hot path); with one, it is checked.
+ */
+export type DocumentWrite = Omit<StoredDocument, 'digest'> & { readonly digest?: string };
+
 export interface BatchCommit {
   /** Upserted: at most one per aggregate per commit. */
-  readonly documents: readonly StoredDocument[];
+  readonly documents: readonly DocumentWrite[];
   /** At most one per (topic, partition) per commit. */
   readonly positions: readonly PositionAdvance[];
   /** Increments, committed with the batch so they count each event exactly once too. */
