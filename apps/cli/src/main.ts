@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { localCommand } from './local.command';
+import { replayCommand } from './replay.command';
 import { rpoCommand } from './rpo.command';
 import { schemasCommand } from './schemas.command';
 
@@ -10,7 +11,8 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .addCommand(localCommand())
     .addCommand(schemasCommand())
-    .addCommand(rpoCommand());
+    .addCommand(rpoCommand())
+    .addCommand(replayCommand());
   await program.parseAsync(argv);
 }
 

@@ -53,6 +53,7 @@ export interface BatchOutcome {
   readonly applied: number;
   readonly duplicates: number;
   readonly deadLettered: number;
+  /** Below the stored position (already applied), or left out by `EngineOptions.include`. */
   readonly skipped: number;
 }
 
@@ -74,6 +75,13 @@ export interface EngineOptions {
    * region) holds its partition back before it is dead-lettered. Default 60 s.
    */
   maxRetryMs?: number;
+  /**
+   * Which decoded events to fold (replays: some aggregate types or ids, or history up to a moment).
+   * Events left out are counted as skipped and their offsets still advance. Default: all.
+   */
+  include?: (event: MeridianEvent) => boolean;
+  /** Sees every decoded event that is folded, in order (exports). */
+  onEvent?: (event: MeridianEvent, source: { topic: string; partition: number; offset: string }) => void;
   now?: () => number;
 }
 
@@ -122,7 +130,7 @@ export class ProjectionEngine {
     const prev = this.position(topic, partition);
     const from = BigInt(prev?.nextOffset ?? '0');
     const fresh = records.filter((r) => BigInt(r.offset) >= from);
-    const skipped = records.length - fresh.length;
+    let skipped = records.length - fresh.length;
     if (fresh.length === 0)
       return { nextOffset: prev?.nextOffset, applied: 0, duplicates: 0, deadLettered: 0, skipped };
 
@@ -150,8 +158,13 @@ export class ProjectionEngine {
           poison.push(this.poison(topic, partition, record, 'INVALID_AGGREGATE_KEY', keyProblem, false));
           continue;
         }
+        if (this.o.include && !this.o.include(event)) {
+          skipped++;
+          continue;
+        }
         const op = model.toOperation(event);
         this.o.clock.receive(op.hlc); // throws HlcSkewError past the bound
+        this.o.onEvent?.(event, { topic, partition, offset: record.offset });
         decoded.push({
           record,
           op,

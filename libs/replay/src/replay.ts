@@ -1,0 +1,259 @@
+import { appendFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
+import { profileModel } from '@meridian/domain';
+import { HybridLogicalClock } from '@meridian/merge';
+import {
+  type AggregateModel,
+  type Poison,
+  ProjectionEngine,
+  RetriableBatchError,
+  sourceTopicPattern,
+} from '@meridian/projector';
+import { createProjectionStore, type StateDigest, type StoreConfig } from '@meridian/store';
+import { ReplayError } from './errors';
+import { AvroContainerExport, NdjsonExport } from './exports';
+
+export type ReplayStart =
+  | { kind: 'beginning' }
+  | { kind: 'timestamp'; ms: number }
+  | { kind: 'offsets'; offsets: Record<string, string> };
+
+export interface ReplayProgress {
+  read: number;
+  total: number;
+  applied: number;
+  skipped: number;
+  deadLettered: number;
+  elapsedMs: number;
+}
+
+export interface ReplayOptions {
+  /** The region whose cluster is read (its own topics and every mirrored one). */
+  region: string;
+  brokers: string[];
+  registryUrl: string;
+  /** A fresh store: the live projector's only with `inPlace`. */
+  store: StoreConfig;
+  from?: ReplayStart;
+  /** State as of this moment: events whose HLC wall time is later are left out. */
+  untilMs?: number;
+  aggregateTypes?: readonly string[];
+  aggregateIds?: readonly string[];
+  /** Rebuild the live projector's own store: only when that projector does not answer. */
+  inPlace?: { liveProjectorUrl: string };
+  /** Undecodable or rejected events: counted and written here (one JSON line each). */
+  reportFile?: string;
+  /** Stop at the first undecodable or rejected event. */
+  strict?: boolean;
+  exportNdjson?: string;
+  exportAvroDir?: string;
+  onProgress?: (p: ReplayProgress) => void;
+  models?: readonly AggregateModel[];
+}
+
+export interface ReplaySummary extends ReplayProgress {
+  duplicates: number;
+  eventsPerSecond: number;
+  digest: StateDigest;
+}
+
+/**
+ * Rebuilds state from one region's history into a store, reading the region's cluster with a
+ * consumer group of its own (never committing, never the live system's) and never writing to Kafka.
+ * It reads up to the end offsets seen when it starts, so it terminates while the system keeps going.
+ */
+export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
+  const t0 = Date.now();
+  const store = createProjectionStore(o.store);
+  await store.init();
+  try {
+    if (o.inPlace) {
+      const alive = await fetch(`${o.inPlace.liveProjectorUrl}/health`, { signal: AbortSignal.timeout(1000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (alive) {
+        throw new ReplayError(
+          `the live projector at ${o.inPlace.liveProjectorUrl} is running: stop it before an in-place rebuild`,
+          'LIVE_PROJECTOR_RUNNING',
+        );
+      }
+      await store.truncate();
+    } else if ((await store.positions()).length > 0) {
+      throw new ReplayError(
+        'the target store already holds state: give a fresh SQLite file or PostgreSQL schema (or --in-place with the live projector stopped)',
+        'TARGET_NOT_EMPTY',
+      );
+    }
+
+    const kafka = new Kafka({
+      clientId: `meridian-replay-${o.region}`,
+      brokers: o.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const pattern = sourceTopicPattern(AGGREGATE_TYPES);
+    const topics = (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
+    const start = new Map<string, bigint>();
+    const end = new Map<string, bigint>();
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const byTime =
+        o.from?.kind === 'timestamp' ? await admin.fetchTopicOffsetsByTimestamp(topic, o.from.ms) : [];
+      for (const p of offsets) {
+        const k = `${topic}:${p.partition}`;
+        end.set(k, BigInt(p.high));
+        let s = BigInt(p.low);
+        if (o.from?.kind === 'timestamp')
+          s = BigInt(byTime.find((x) => x.partition === p.partition)?.offset ?? p.high);
+        if (o.from?.kind === 'offsets' && o.from.offsets[k] !== undefined) s = BigInt(o.from.offsets[k]);
+        start.set(k, s);
+      }
+    }
+    await admin.disconnect();
+    const total = [...end].reduce((n, [k, e]) => n + Number(e > start.get(k)! ? e - start.get(k)! : 0n), 0);
+
+    const report = (p: readonly Poison[]) => {
+      for (const x of p) {
+        if (o.reportFile) {
+          appendFileSync(
+            o.reportFile,
+            `${JSON.stringify({ topic: x.topic, partition: x.partition, offset: x.record.offset, code: x.code, reason: x.reason })}\n`,
+          );
+        }
+      }
+      if (o.strict && p.length > 0) {
+        throw new ReplayError(
+          `${p[0]!.code} at ${p[0]!.topic}:${p[0]!.partition}@${p[0]!.record.offset}: ${p[0]!.reason}`,
+          'STRICT_POISON',
+        );
+      }
+    };
+    const ndjson = o.exportNdjson ? new NdjsonExport(o.exportNdjson) : undefined;
+    const avro = o.exportAvroDir ? new AvroContainerExport(o.exportAvroDir) : undefined;
+    const types = o.aggregateTypes ? new Set(o.aggregateTypes) : undefined;
+    const ids = o.aggregateIds ? new Set(o.aggregateIds) : undefined;
+    const include = (e: MeridianEvent) =>
+      (o.untilMs === undefined || e.envelope.hlc.wallMs <= o.untilMs) &&
+      (!types || types.has(e.envelope.aggregateType)) &&
+      (!ids || ids.has(e.envelope.aggregateId));
+    const engine = new ProjectionEngine({
+      region: o.region,
+      store,
+      serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: o.registryUrl }) }),
+      models: o.models ?? [profileModel as unknown as AggregateModel],
+      deadLetter: { send: async (p) => report(p) },
+      // History is replayed long after it was written: the skew bound is about the future only.
+      clock: new HybridLogicalClock({ nodeId: `${o.region}.replay` }),
+      maxRetryMs: 0,
+      include,
+      onEvent: (e, src) => {
+        ndjson?.write(e, src);
+        avro?.write(e);
+      },
+    });
+    await engine.start();
+
+    const progress: ReplayProgress = {
+      read: 0,
+      total,
+      applied: 0,
+      skipped: 0,
+      deadLettered: 0,
+      elapsedMs: 0,
+    };
+    let duplicates = 0;
+    const pending = new Set([...end].filter(([k, e]) => e > start.get(k)!).map(([k]) => k));
+    if (pending.size > 0) {
+      const consumer = kafka.consumer({
+        groupId: `meridian-replay-${randomUUID()}`,
+        maxBytesPerPartition: 4 * 1024 * 1024,
+      });
+      let fail: (e: unknown) => void = () => undefined;
+      let finish: () => void = () => undefined;
+      const finished = new Promise<void>((resolve, reject) => {
+        finish = resolve;
+        fail = reject;
+      });
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+          for (const partition of partitions) {
+            consumer.seek({ topic, partition, offset: String(start.get(`${topic}:${partition}`) ?? 0n) });
+          }
+        }
+      });
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [...new Set([...pending].map((k) => k.slice(0, k.lastIndexOf(':'))))],
+        fromBeginning: true,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          const k = `${batch.topic}:${batch.partition}`;
+          const from = start.get(k) ?? 0n;
+          const to = end.get(k) ?? 0n;
+          const records = batch.messages
+            .filter((m) => BigInt(m.offset) >= from && BigInt(m.offset) < to)
+            .map((m) => ({
+              offset: m.offset,
+              key: m.key,
+              value: m.value,
+              headers: m.headers ?? {},
+              timestamp: m.timestamp,
+            }));
+          try {
+            for (;;) {
+              try {
+                const out = await engine.applyBatch(batch.topic, batch.partition, records);
+                progress.read += records.length;
+                progress.applied += out.applied;
+                progress.skipped += out.skipped;
+                progress.deadLettered += out.deadLettered;
+                duplicates += out.duplicates;
+                break;
+              } catch (e) {
+                if (!(e instanceof RetriableBatchError)) throw e;
+                await heartbeat();
+                await new Promise((r) => setTimeout(r, 500));
+              }
+            }
+          } catch (e) {
+            fail(e);
+            return;
+          }
+          const last = batch.messages[batch.messages.length - 1];
+          if (last) resolveOffset(last.offset);
+          progress.elapsedMs = Date.now() - t0;
+          o.onProgress?.({ ...progress });
+          // `lastOffset()` also covers control records (transaction markers) that carry no message.
+          const reached = BigInt(batch.lastOffset()) + 1n;
+          if (reached >= to || (last && BigInt(last.offset) + 1n >= to)) {
+            pending.delete(k);
+            if (pending.size === 0) finish();
+          }
+        },
+      });
+      try {
+        await finished;
+      } finally {
+        await consumer.disconnect();
+      }
+    }
+    await ndjson?.close();
+    await avro?.close();
+    progress.elapsedMs = Date.now() - t0;
+    o.onProgress?.({ ...progress });
+    return {
+      ...progress,
+      duplicates,
+      eventsPerSecond: progress.read / Math.max(0.001, progress.elapsedMs / 1000),
+      digest: await store.stateDigest(),
+    };
+  } finally {
+    await store.close();
+  }
+}
