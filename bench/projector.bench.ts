@@ -121,10 +121,12 @@ function makeEvent(i: number, run: string, aggs: AggregateWriters[], wallBase: n
   }
 }
 
-async function produceBacklog(
+/** Produces `events` encoded profile events over AGGREGATES aggregates (also used by the replay bench). */
+export async function produceBacklog(
   kafka: Kafka,
   topic: string,
   serde: EventSerde,
+  events = EVENTS,
 ): Promise<{ rate: number; aggs: AggregateWriters[] }> {
   const run = topic.slice(-8);
   const aggs: AggregateWriters[] = Array.from({ length: AGGREGATES }, (_, k) => ({
@@ -136,16 +138,16 @@ async function produceBacklog(
     lastDot: new Map(),
   }));
   // In the past, so the projector clock's forward-skew bound never trips.
-  const wallBase = Date.now() - Math.ceil(EVENTS / 10) - 60_000;
+  const wallBase = Date.now() - Math.ceil(events / 10) - 60_000;
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const t0 = performance.now();
   try {
     let next = 0;
     const sendChunks = async (): Promise<void> => {
-      while (next < EVENTS) {
+      while (next < events) {
         const from = next;
-        const to = Math.min(EVENTS, from + PRODUCE_CHUNK);
+        const to = Math.min(events, from + PRODUCE_CHUNK);
         next = to;
         const messages: Message[] = [];
         for (let i = from; i < to; i++) {
@@ -159,7 +161,7 @@ async function produceBacklog(
   } finally {
     await producer.disconnect();
   }
-  return { rate: (EVENTS / (performance.now() - t0)) * 1000, aggs };
+  return { rate: (events / (performance.now() - t0)) * 1000, aggs };
 }
 
 interface Phase {
@@ -173,11 +175,12 @@ interface Phase {
  * returns how many events it accounted for), until all EVENTS are accounted for or `capMs` passes.
  * Time runs from the first batch (group join excluded).
  */
-async function consumePhase(
+export async function consumePhase(
   kafka: Kafka,
   topic: string,
   handle: (partition: number, messages: readonly KafkaMessage[]) => Promise<number>,
   capMs: number,
+  expected = EVENTS,
 ): Promise<Phase> {
   const consumer = kafka.consumer({
     groupId: `bench-projector-${randomUUID()}`,
@@ -197,7 +200,7 @@ async function consumePhase(
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || events >= EVENTS) return;
+        if (!isRunning() || isStale() || events >= expected) return;
         firstAt ??= performance.now();
         try {
           events += await handle(batch.partition, batch.messages);
@@ -209,14 +212,14 @@ async function consumePhase(
         lastAt = performance.now();
         const last = batch.messages[batch.messages.length - 1];
         if (last) resolveOffset(last.offset);
-        if (events >= EVENTS) done();
+        if (events >= expected) done();
       },
     });
     const cap = new Promise<'cap'>((r) => setTimeout(() => r('cap'), capMs).unref());
     const outcome = await Promise.race([finished.then(() => 'done' as const), cap]);
     if (failure !== undefined) throw failure;
     if (firstAt === undefined) throw new Error(`no batch of ${topic} within ${capMs} ms`);
-    return { events, ms: lastAt - firstAt, capped: outcome === 'cap' && events < EVENTS };
+    return { events, ms: lastAt - firstAt, capped: outcome === 'cap' && events < expected };
   } finally {
     await consumer.disconnect();
   }

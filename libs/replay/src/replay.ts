@@ -51,6 +51,8 @@ export interface ReplayOptions {
   exportAvroDir?: string;
   onProgress?: (p: ReplayProgress) => void;
   models?: readonly AggregateModel[];
+  /** Which topics hold the history; default every local and mirrored aggregate topic of the region. */
+  topics?: RegExp;
 }
 
 export interface ReplaySummary extends ReplayProgress {
@@ -94,7 +96,7 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
     });
     const admin = kafka.admin();
     await admin.connect();
-    const pattern = sourceTopicPattern(AGGREGATE_TYPES);
+    const pattern = o.topics ?? sourceTopicPattern(AGGREGATE_TYPES);
     const topics = (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
     const start = new Map<string, bigint>();
     const end = new Map<string, bigint>();
