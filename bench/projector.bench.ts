@@ -38,7 +38,8 @@ const PARTITIONS = 3;
 const REGION = 'us-east';
 const NS = 'io.meridian.profile.v1';
 /** What the projector's runner uses (libs/projector/src/kafka.ts). */
-const FETCH = { maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 50 } as const;
+// As the projector fetches (libs/projector/src/kafka.ts).
+const FETCH = { maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50 } as const;
 const PRODUCE_CHUNK = 5_000;
 const PRODUCE_IN_FLIGHT = 4;
 

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { createFileDecoder } from 'avsc';
 import type { MeridianEvent } from '@meridian/contract';
 import { findRepoRoot, LocalPaths } from '@meridian/local';
-import { replay, verifyAgainst } from '@meridian/replay';
+import { replay, ReplayError, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore } from '@meridian/store';
-import { uniqueName, waitFor } from '@meridian/testing';
+import { localKafka, uniqueName, waitFor } from '@meridian/testing';
 
 const root = join(__dirname, '..');
 const cli = (...args: string[]) =>
@@ -207,6 +207,48 @@ describe('replay and recovery', () => {
       const [rec] = await fromAvro(join(avroDir, `${e.type}.avro`));
       const { type: _t, _source: _s, ...original } = e;
       expect(JSON.parse(JSON.stringify(rec))).toEqual(original);
+    }
+  });
+
+  it('refuses a non-empty target, and --in-place while the live projector answers; bad history is reported, fatal only with strict', async () => {
+    const file = join(dir, 'guard.db');
+    const report = join(dir, 'guard.report');
+    // Bad history: one record that is not in the Confluent wire format.
+    const producer = localKafka('us-west').producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'meridian.profile',
+      acks: -1,
+      messages: [{ key: uniqueName('junk'), value: '{"not":"avro"}' }],
+    });
+    await producer.disconnect();
+    const first = await replay({ ...US_WEST, store: { kind: 'sqlite', file }, reportFile: report });
+    // The shared history holds the poison records the projector tests planted: reported, not fatal.
+    const lines = readFileSync(report, 'utf8').trim().split('\n');
+    expect(first.deadLettered).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBe(first.deadLettered);
+    expect(lines.map((l) => (JSON.parse(l) as { code: string }).code)).toContain('BAD_MAGIC_BYTE');
+    for (const l of lines)
+      expect(JSON.parse(l)).toEqual(
+        expect.objectContaining({ code: expect.any(String), offset: expect.any(String) }),
+      );
+
+    await expect(replay({ ...US_WEST, store: { kind: 'sqlite', file } })).rejects.toMatchObject({
+      code: 'TARGET_NOT_EMPTY',
+    });
+    await expect(
+      replay({
+        ...US_WEST,
+        store: { kind: 'sqlite', file },
+        inPlace: { liveProjectorUrl: PROJECTOR['us-west'] },
+      }),
+    ).rejects.toBeInstanceOf(ReplayError);
+    if (first.deadLettered > 0) {
+      await expect(
+        replay({ ...US_WEST, store: { kind: 'sqlite', file: join(dir, 'strict.db') }, strict: true }),
+      ).rejects.toMatchObject({
+        code: 'STRICT_POISON',
+      });
     }
   });
 });

@@ -79,7 +79,7 @@ export class KafkaProjectorRunner {
   async start(): Promise<void> {
     const consumer = this.o.kafka.consumer({
       groupId: this.o.groupId,
-      maxBytesPerPartition: this.o.maxBytesPerPartition ?? 1024 * 1024,
+      maxBytesPerPartition: this.o.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxWaitTimeInMs: 50,
       metadataMaxAge: this.o.metadataMaxAgeMs ?? 5_000,
       allowAutoTopicCreation: false,
