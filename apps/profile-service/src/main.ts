@@ -1,11 +1,12 @@
 import 'reflect-metadata';
+import { listenHttp } from '@meridian/config';
 import { createProfileService } from './app';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createProfileService(config);
-  await app.listen(config.PORT, '127.0.0.1');
+  await listenHttp(app, config.PORT);
   console.log(`profile-service (${config.REGION}) listening on http://127.0.0.1:${config.PORT}`);
 }
 

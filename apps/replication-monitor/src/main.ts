@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { z } from 'zod';
-import { loadEnv } from '@meridian/config';
+import { listenHttp, loadEnv } from '@meridian/config';
 import { findRepoRoot } from '@meridian/local';
 import { loadTopology } from '@meridian/topology';
 import { createMonitorApp } from './app';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const t = loadTopology(config.TOPOLOGY, findRepoRoot());
   const { app } = await createMonitorApp(t, { sampleIntervalMs: config.SAMPLE_INTERVAL_MS });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
-  await app.listen(config.PORT, '127.0.0.1');
+  await listenHttp(app, config.PORT);
   console.log(`replication-monitor (${t.name}) on http://127.0.0.1:${config.PORT}/rpo`);
 }
 

@@ -26,3 +26,18 @@ export function loadEnv<S extends z.ZodRawShape>(
   }
   return r.data;
 }
+
+/**
+ * Listens on loopback with keep-alive longer than the clients' and proxies' idle timeouts. Node's
+ * default (5 s) lets a server close an idle pooled connection just as a client reuses it, which
+ * clients see as a reset on a request that was never processed.
+ */
+export async function listenHttp(
+  app: { listen(port: number, host: string): Promise<unknown>; getHttpServer(): unknown },
+  port: number,
+): Promise<void> {
+  await app.listen(port, '127.0.0.1');
+  const server = app.getHttpServer() as { keepAliveTimeout: number; headersTimeout: number };
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
