@@ -10,7 +10,7 @@ import { seededRandom } from './support/seeded';
 const REGIONS = {
   'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
   'us-west': { service: 'http://127.0.0.1:28090', projector: 'http://127.0.0.1:28070' },
-  eu: { service: 'http://127.0.0.1:38090', projector: 'http://127.0.0.1:38070' },
+  eu: { service: 'http://127.0.0.1:31090', projector: 'http://127.0.0.1:31070' },
 } as const;
 type Region = keyof typeof REGIONS;
 

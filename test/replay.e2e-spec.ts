@@ -19,12 +19,12 @@ const cli = (...args: string[]) =>
 const SERVICE = {
   'us-east': 'http://127.0.0.1:18090',
   'us-west': 'http://127.0.0.1:28090',
-  eu: 'http://127.0.0.1:38090',
+  eu: 'http://127.0.0.1:31090',
 };
 const PROJECTOR = {
   'us-east': 'http://127.0.0.1:18070',
   'us-west': 'http://127.0.0.1:28070',
-  eu: 'http://127.0.0.1:38070',
+  eu: 'http://127.0.0.1:31070',
 };
 const US_WEST = {
   region: 'us-west',

@@ -31,7 +31,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       projectorUrls: {
         'us-east': 'http://127.0.0.1:18070',
         'us-west': 'http://127.0.0.1:28070',
-        eu: 'http://127.0.0.1:38070',
+        eu: 'http://127.0.0.1:31070',
       },
       projectedTopics: AGGREGATE_TYPES.map((a) => aggregateTopic(a)),
       sampleIntervalMs: 50,

@@ -20,7 +20,7 @@ import { cliLogger } from './logger';
 export const LOCAL_REGISTRIES: Readonly<Record<string, string>> = {
   'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',
   'us-west': 'http://127.0.0.1:28081/apis/ccompat/v7',
-  eu: 'http://127.0.0.1:38081/apis/ccompat/v7',
+  eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
 };
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];

@@ -23,7 +23,7 @@ import { allSamples, envelope } from './fixtures.spec';
 const REGISTRIES = {
   'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',
   'us-west': 'http://127.0.0.1:28081/apis/ccompat/v7',
-  eu: 'http://127.0.0.1:38081/apis/ccompat/v7',
+  eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
 } as const;
 type Region = keyof typeof REGISTRIES;
 const registry = (r: Region): ConfluentSchemaRegistry => new ConfluentSchemaRegistry({ url: REGISTRIES[r] });

@@ -6,7 +6,7 @@ import { uniqueName } from './names';
 export const LOCAL_REGIONS = {
   'us-east': '127.0.0.1:19092',
   'us-west': '127.0.0.1:29092',
-  eu: '127.0.0.1:39092',
+  eu: '127.0.0.1:31092',
 } as const;
 
 export function localKafka(region: keyof typeof LOCAL_REGIONS, clientId = 'meridian-test'): Kafka {

@@ -117,3 +117,18 @@ describe('rendering', () => {
     expect(p).toContain('offsets.topic.replication.factor = 1');
   });
 });
+
+describe('port choice', () => {
+  it.each(['active-active', 'active-passive'])('%s listens only below the ephemeral port range', (name) => {
+    // An outgoing connection may take any port in 32768–60999 and block a later listen (EADDRINUSE).
+    const t = loadTopology(name, repoRoot);
+    const ports = t.regions.flatMap((r) => [
+      r.kafka.port,
+      r.kafka.controllerPort,
+      r.registry?.port,
+      r.profileService?.port,
+      r.projector?.port,
+    ]);
+    for (const p of [...ports, t.monitor?.port]) if (p !== undefined) expect(p).toBeLessThan(32768);
+  });
+});
