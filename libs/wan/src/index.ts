@@ -1,0 +1,1 @@
+export { FaultProxy, type FaultProxyOptions, type LinkFaults } from './fault-proxy';
