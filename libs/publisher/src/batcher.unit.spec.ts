@@ -1,4 +1,5 @@
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
+import { waitFor } from '@meridian/testing';
 import { ProducerBatcher } from './batcher';
 
 /** A producer double recording each sendBatch call; `gate` lets a test hold a batch in flight. */
@@ -43,10 +44,11 @@ describe('ProducerBatcher', () => {
     const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 1000 });
     f.hold();
     const first = b.send('t', [{ value: 'a' }]);
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => f.calls.length === 1, { timeoutMs: 2000, description: 'the first batch in flight' });
     const rest = [b.send('t', [{ value: 'b' }]), b.send('t', [{ value: 'c' }])];
-    await new Promise((r) => setTimeout(r, 10));
-    expect(f.calls).toHaveLength(1); // b and c wait for a's acknowledgement
+    // Longer than lingerMs: had b and c not waited for a's acknowledgement, they would be sent by now.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.calls).toHaveLength(1);
     f.release();
     await Promise.all([first, ...rest]);
     expect(f.calls.map((c) => c.topicMessages![0]!.messages.map((m) => m.value))).toEqual([
