@@ -13,11 +13,12 @@ import { readTopicToEnd } from './support/kafka';
 import { ProjectorProcess, REGION, REGISTRY_URL } from './support/projector-process';
 import { seededRandom } from './support/seeded';
 import { testStore, type StoreKind } from './support/stores';
+import { deadLetterTopic } from '@meridian/topology';
 
 const EVENTS = 3_000;
 const KILLS = 6;
 const PUBLISH_CONCURRENCY = 4;
-const DLQ_TOPIC = `meridian-dlq.${REGION}`;
+const DLQ_TOPIC = deadLetterTopic(REGION);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -17,9 +17,10 @@ import { PROFILE, profileSteps } from '@meridian/domain';
 import { EventPublisher } from '@meridian/publisher';
 import { localKafka, readRecords, uniqueName, waitFor, type ReadRecord } from '@meridian/testing';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
+import { deadLetterTopic } from '@meridian/topology';
 
 const TOPIC = aggregateTopic(PROFILE);
-const DLQ_TOPIC = `meridian-dlq.${REGION}`;
+const DLQ_TOPIC = deadLetterTopic(REGION);
 
 /** A well-formed CreditAdjusted for `id` (what a writer would send), to be damaged. */
 function creditEvent(id: string): MeridianEvent {

@@ -1,11 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { AGGREGATE_TYPES, aggregateTopic, ConfluentSchemaRegistry, registerAll } from '@meridian/contract';
-import { bootstrapServers, registryUrl, type Topology } from '@meridian/topology';
-
-/** The per-region dead-letter topic (not mirrored: it does not match the mirror's topic filter). */
-export function deadLetterTopic(region: string): string {
-  return `meridian-dlq.${region}`;
-}
+import { bootstrapServers, deadLetterTopic, registryUrl, type Topology } from '@meridian/topology';
 
 /**
  * What Meridian needs in every region before a service writes: one topic per aggregate type

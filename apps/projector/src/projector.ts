@@ -11,6 +11,7 @@ import {
   type AggregateModel,
 } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
+import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
 
 export function storeConfig(c: ProjectorConfig): StoreConfig {
@@ -20,10 +21,6 @@ export function storeConfig(c: ProjectorConfig): StoreConfig {
     connectionString: c.STORE,
     schema: c.PG_SCHEMA ?? `meridian_${c.REGION.replace(/-/g, '_')}`,
   };
-}
-
-export function deadLetterTopic(region: string): string {
-  return `meridian-dlq.${region}`;
 }
 
 /** Wires a region's projector: store, serde, engine, dead-letter producer, Kafka runner. */

@@ -17,6 +17,7 @@ import {
   StoreError,
   type StoredDocument,
 } from '@meridian/store';
+import { sourceRegionOf } from '@meridian/topology';
 
 /** How one aggregate type's events become merge operations (e.g. `@meridian/domain`'s profile). */
 export interface AggregateModel {
@@ -83,11 +84,6 @@ export interface EngineOptions {
   /** Sees every decoded event that is folded, in order (exports). */
   onEvent?: (event: MeridianEvent, source: { topic: string; partition: number; offset: string }) => void;
   now?: () => number;
-}
-
-/** `us-west.meridian.profile` → `us-west`; a local topic → this region. */
-export function sourceRegionOf(topic: string, localRegion: string): string {
-  return topic.startsWith('meridian.') ? localRegion : topic.slice(0, topic.indexOf('.'));
 }
 
 /**

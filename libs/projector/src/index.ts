@@ -1,7 +1,6 @@
 export {
   ProjectionEngine,
   RetriableBatchError,
-  sourceRegionOf,
   type AggregateModel,
   type BatchOutcome,
   type DeadLetterSink,

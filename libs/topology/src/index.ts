@@ -10,5 +10,12 @@ export {
   resolveTopologyPath,
   topologiesDir,
 } from './load';
-export { checkpointsTopic, HEARTBEATS_TOPIC, mirroredHeartbeatsTopic, remoteTopicName } from './naming';
+export {
+  checkpointsTopic,
+  deadLetterTopic,
+  HEARTBEATS_TOPIC,
+  mirroredHeartbeatsTopic,
+  remoteTopicName,
+  sourceRegionOf,
+} from './naming';
 export { mirrorTargets, renderBrokerProperties, renderMirrorMakerProperties } from './render';

@@ -17,3 +17,13 @@ export function mirroredHeartbeatsTopic(sourceRegion: string): string {
 export function checkpointsTopic(sourceRegion: string): string {
   return `${sourceRegion}.checkpoints.internal`;
 }
+
+/** A region's dead-letter topic. Not mirrored: it does not match the mirror's `meridian\..*` filter. */
+export function deadLetterTopic(region: string): string {
+  return `meridian-dlq.${region}`;
+}
+
+/** The inverse of `remoteTopicName`: `us-west.meridian.profile` → `us-west`; a local topic → `localRegion`. */
+export function sourceRegionOf(topic: string, localRegion: string, localPrefix = 'meridian.'): string {
+  return topic.startsWith(localPrefix) ? localRegion : topic.slice(0, topic.indexOf(REPLICATION_SEPARATOR));
+}

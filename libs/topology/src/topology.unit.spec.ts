@@ -6,6 +6,8 @@ import {
   mirrorTargets,
   parseTopology,
   remoteTopicName,
+  sourceRegionOf,
+  deadLetterTopic,
   renderBrokerProperties,
   renderMirrorMakerProperties,
   TopologyError,
@@ -106,6 +108,9 @@ describe('rendering', () => {
     expect(filter.test('meridian.events')).toBe(true);
     expect(filter.test(remoteTopicName('us-east', 'meridian.events'))).toBe(false);
     expect(mirroredHeartbeatsTopic('eu')).toBe('eu.heartbeats');
+    expect(sourceRegionOf(remoteTopicName('us-west', 'meridian.profile'), 'eu')).toBe('us-west');
+    expect(sourceRegionOf('meridian.profile', 'eu')).toBe('eu');
+    expect(filter.test(deadLetterTopic('eu'))).toBe(false); // dead letters stay in their region
   });
 
   it('renders a single-node KRaft broker', () => {
