@@ -8,11 +8,11 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { createProfileService } from '../apps/profile-service/src/app';
+import { localRegionEnv } from '@meridian/testing';
+import { startProfileService } from '../apps/profile-service/src/app';
 import type { BenchReport } from './run';
 
 const BROKER = '127.0.0.1:19092';
-const REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
 const DURATION_S = Number(process.env.BENCH_PUBLISH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_PUBLISH_CONNECTIONS ?? 64);
 
@@ -60,18 +60,15 @@ async function startService(): Promise<{ base: string; stop: () => Promise<void>
   const external = process.env.BENCH_PUBLISH_URL ?? 'http://127.0.0.1:18090';
   if ((await fetch(`${external}/health`).catch(() => undefined))?.ok)
     return { base: external, stop: async () => {} };
-  const app = await createProfileService({
-    REGION: 'us-east',
-    KAFKA_BROKERS: [BROKER],
-    REGISTRY_URL: REGISTRY,
+  const { app, url } = await startProfileService({
+    ...localRegionEnv('us-east'),
     PORT: 0,
     AUTO_REGISTER_SCHEMAS: false,
   });
-  await app.listen(0, '127.0.0.1');
   console.warn(
     '[publish bench] no running profile-service: measuring an in-process one (shares the event loop)',
   );
-  return { base: await app.getUrl(), stop: () => app.close() };
+  return { base: url, stop: () => app.close() };
 }
 
 export default async function publishBench(): Promise<BenchReport> {

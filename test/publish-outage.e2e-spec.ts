@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
-import { localKafka, readRecords, uniqueName } from '@meridian/testing';
-import { createProfileService } from '../apps/profile-service/src/app';
+import { LOCAL_REGISTRIES, localKafka, localRegionEnv, readRecords, uniqueName } from '@meridian/testing';
+import { startProfileService } from '../apps/profile-service/src/app';
 
 const cli = (...args: string[]) =>
   execFileSync('node', [join(__dirname, '..', 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
-const REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
+const REGISTRY = LOCAL_REGISTRIES['us-east'];
 const BOUND_MS = 15_000;
 
 describe('publishing while the region broker is down', () => {
@@ -20,15 +20,11 @@ describe('publishing while the region broker is down', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await createProfileService({
-      REGION: 'us-east',
-      KAFKA_BROKERS: ['127.0.0.1:19092'],
-      REGISTRY_URL: REGISTRY,
+    ({ app, url: base } = await startProfileService({
+      ...localRegionEnv('us-east'),
       PORT: 0,
       AUTO_REGISTER_SCHEMAS: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    }));
   });
 
   afterAll(async () => {

@@ -56,6 +56,26 @@ async function converged(): Promise<string> {
 
 describe('replay and recovery', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-replay-'));
+  /** `meridian replay --verify` from us-west into a fresh SQLite file named `name`. */
+  const verifyReplay = (name: string, ...extra: string[]) =>
+    spawnSync(
+      'node',
+      [
+        join(root, 'bin', 'meridian.js'),
+        'replay',
+        '--region',
+        'us-west',
+        '--store',
+        `sqlite:${join(dir, `${name}.db`)}`,
+        ...extra,
+        '--verify',
+        '--live-projector',
+        PROJECTOR['us-west'],
+        '--report',
+        join(dir, `${name}.report`),
+      ],
+      { encoding: 'utf8' },
+    );
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("rebuilds us-east's state from us-west after us-east's broker died and its data was deleted", async () => {
@@ -109,23 +129,7 @@ describe('replay and recovery', () => {
     for (const id of [uniqueName('verify'), uniqueName('verify')])
       await post(`${SERVICE['us-west']}/profiles/${id}/logins`);
     await converged();
-    const ok = spawnSync(
-      'node',
-      [
-        join(root, 'bin', 'meridian.js'),
-        'replay',
-        '--region',
-        'us-west',
-        '--store',
-        `sqlite:${join(dir, 'v-ok.db')}`,
-        '--verify',
-        '--live-projector',
-        PROJECTOR['us-west'],
-        '--report',
-        join(dir, 'v-ok.report'),
-      ],
-      { encoding: 'utf8' },
-    );
+    const ok = verifyReplay('v-ok');
     expect(ok.stdout).toContain('verify: matches');
     expect(ok.status).toBe(0);
 
@@ -152,25 +156,7 @@ describe('replay and recovery', () => {
     expect(res.differences.map((d) => d.aggregateId)).toEqual([victim]);
 
     // Through the CLI: a replay of one aggregate differs from the live state; exit 1, naming aggregates.
-    const bad = spawnSync(
-      'node',
-      [
-        join(root, 'bin', 'meridian.js'),
-        'replay',
-        '--region',
-        'us-west',
-        '--store',
-        `sqlite:${join(dir, 'v-bad.db')}`,
-        '--ids',
-        victim,
-        '--verify',
-        '--live-projector',
-        PROJECTOR['us-west'],
-        '--report',
-        join(dir, 'v-bad.report'),
-      ],
-      { encoding: 'utf8' },
-    );
+    const bad = verifyReplay('v-bad', '--ids', victim);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('verify: DIFFERS');
     expect(bad.stdout).toMatch(/profile\/\S+: live [0-9a-f]{64} rebuilt absent/);

@@ -61,3 +61,13 @@ export async function createProfileService(
   app.enableShutdownHooks();
   return app;
 }
+
+/** Creates the service and listens on `config.PORT` (0: a free port); returns the app and its URL. */
+export async function startProfileService(
+  config: ProfileServiceConfig,
+  opts: { snapshots?: SnapshotSource; logger?: false } = {},
+): Promise<{ app: INestApplication; url: string }> {
+  const app = await createProfileService(config, opts);
+  await app.listen(config.PORT, '127.0.0.1');
+  return { app, url: await app.getUrl() };
+}

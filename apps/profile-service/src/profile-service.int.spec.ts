@@ -5,10 +5,10 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
-import { localKafka, readRecords, uniqueName } from '@meridian/testing';
-import { createProfileService } from './app';
+import { LOCAL_REGISTRIES, localKafka, localRegionEnv, readRecords, uniqueName } from '@meridian/testing';
+import { startProfileService } from './app';
 
-const REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
+const REGISTRY = LOCAL_REGISTRIES['us-east'];
 const NS = 'io.meridian.profile.v1';
 
 describe('profile-service publishes every mutation as Avro events (real Kafka + registry)', () => {
@@ -18,15 +18,11 @@ describe('profile-service publishes every mutation as Avro events (real Kafka + 
   const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: REGISTRY }) });
 
   beforeAll(async () => {
-    app = await createProfileService({
-      REGION: 'us-east',
-      KAFKA_BROKERS: ['127.0.0.1:19092'],
-      REGISTRY_URL: REGISTRY,
+    ({ app, url: base } = await startProfileService({
+      ...localRegionEnv('us-east'),
       PORT: 0,
       AUTO_REGISTER_SCHEMAS: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    base = await app.getUrl();
+    }));
     reader = await readRecords(localKafka('us-east'), 'meridian.profile');
   });
 

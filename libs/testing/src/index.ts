@@ -1,4 +1,11 @@
 export { waitFor, WaitTimeoutError, type WaitOptions } from '@meridian/local';
 export { uniqueName } from './names';
-export { LOCAL_REGIONS, localKafka, readRecords, type ReadRecord } from './kafka';
+export {
+  LOCAL_REGIONS,
+  LOCAL_REGISTRIES,
+  localKafka,
+  localRegionEnv,
+  readRecords,
+  type ReadRecord,
+} from './kafka';
 export { mulberry32 } from './random';

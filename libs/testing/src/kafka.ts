@@ -9,6 +9,18 @@ export const LOCAL_REGIONS = {
   eu: '127.0.0.1:31092',
 } as const;
 
+/** Each region's schema registry (Confluent API) in the shipped topologies. */
+export const LOCAL_REGISTRIES = {
+  'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',
+  'us-west': 'http://127.0.0.1:28081/apis/ccompat/v7',
+  eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
+} as const;
+
+/** What a regional service needs to reach its region's broker and registry. */
+export function localRegionEnv(region: keyof typeof LOCAL_REGIONS) {
+  return { REGION: region, KAFKA_BROKERS: [LOCAL_REGIONS[region]], REGISTRY_URL: LOCAL_REGISTRIES[region] };
+}
+
 export function localKafka(region: keyof typeof LOCAL_REGIONS, clientId = 'meridian-test'): Kafka {
   return new Kafka({ clientId, brokers: [LOCAL_REGIONS[region]], logLevel: logLevel.ERROR });
 }
