@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { bootstrapServers, loadTopology, registryUrl, type Topology } from '@meridian/topology';
 import { bootstrapRegions } from './bootstrap';
 import { cliLogger } from './logger';
+import { wanCommand } from './wan.command';
 
 function stack(): LocalStack {
   const log = cliLogger();
@@ -119,9 +120,14 @@ export function localCommand(): Command {
     .option('-t, --topology <name|path>', 'active-active | active-passive | a YAML file', 'active-active')
     .option('--timeout-ms <ms>', 'deadline for the whole start-up', (v) => Number(v), 240_000)
     .option('--no-apps', 'only the infrastructure (brokers, registries, MirrorMaker 2), no Meridian services')
-    .action(async (o: { topology: string; timeoutMs: number; apps: boolean }) => {
+    .option('--wan-seed <n>', "seed of the WAN's jitter (replayable runs)", (v) => Number(v))
+    .action(async (o: { topology: string; timeoutMs: number; apps: boolean; wanSeed?: number }) => {
       const s = stack();
-      const res = await s.up({ topology: o.topology, timeoutMs: o.timeoutMs });
+      const res = await s.up({
+        topology: o.topology,
+        timeoutMs: o.timeoutMs,
+        ...(o.wanSeed !== undefined ? { wanSeed: o.wanSeed } : {}),
+      });
       const log = cliLogger();
       await bootstrapRegions(res.topology, (m) => log.info(m));
       if (o.apps) {
@@ -205,6 +211,8 @@ export function localCommand(): Command {
       console.log(await ensureKafkaJars(paths, (m) => log.info(m)));
       console.log(await ensureRegistryApp(paths, (m) => log.info(m)));
     });
+
+  local.addCommand(wanCommand());
 
   return local;
 }

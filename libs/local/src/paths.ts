@@ -50,6 +50,13 @@ export class LocalPaths {
   get configDir(): string {
     return join(this.home, 'config');
   }
+  etcdDataDir(region: string): string {
+    return join(this.home, 'data', region, 'etcd');
+  }
+  /** The compiled WAN process (apps/wan), started by `up` for topologies with a `wan`. */
+  get wanScript(): string {
+    return join(this.repoRoot, 'dist', 'apps', 'wan', 'src', 'main.js');
+  }
   dataDir(region: string): string {
     return join(this.home, 'data', region, 'kafka');
   }

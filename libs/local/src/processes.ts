@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { LocalError } from './errors';
 
-export type ProcessKind = 'broker' | 'mirrormaker' | 'registry' | 'app';
+export type ProcessKind = 'broker' | 'mirrormaker' | 'registry' | 'etcd' | 'wan' | 'app';
 
 /** What we remember of a process we started, so we stop exactly that one (by pid, never by name). */
 export interface ProcessRecord {
@@ -15,6 +15,8 @@ export interface ProcessRecord {
   port?: number;
   log: string;
   startedAt: string;
+  /** What our command line carries instead of the `-Dmeridian.process` marker (binaries we don't own). */
+  marker?: string;
 }
 
 /** JVM flags of Kafka's own scripts, with a small heap: several JVMs share 2 cores. */
@@ -88,8 +90,45 @@ export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
   }
 }
 
+export interface SpawnBinaryOptions {
+  name: string;
+  kind: ProcessKind;
+  region: string;
+  command: string;
+  args: string[];
+  /** An argument unique to this process (e.g. its data directory), checked like the JVM marker. */
+  marker: string;
+  log: string;
+  port?: number;
+}
+
+/** A program that is not ours (etcd): tracked by pid plus an argument unique to this instance. */
+export function spawnBinary(o: SpawnBinaryOptions): ProcessRecord {
+  mkdirSync(dirname(o.log), { recursive: true });
+  const fd = openSync(o.log, 'a');
+  try {
+    const child = spawn(o.command, o.args, { detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined)
+      throw new LocalError(`cannot start \`${o.command}\`: is it installed?`, 'START_TIMEOUT');
+    child.unref();
+    return {
+      name: o.name,
+      kind: o.kind,
+      region: o.region,
+      pid: child.pid,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      log: o.log,
+      startedAt: new Date().toISOString(),
+      marker: o.marker,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface SpawnNodeOptions {
   name: string;
+  kind?: ProcessKind;
   region: string;
   home: string;
   script: string;
@@ -111,7 +150,7 @@ export function spawnNode(o: SpawnNodeOptions): ProcessRecord {
     child.unref();
     return {
       name: o.name,
-      kind: 'app',
+      kind: o.kind ?? 'app',
       region: o.region,
       pid: child.pid ?? -1,
       ...(o.port !== undefined ? { port: o.port } : {}),
@@ -135,7 +174,7 @@ export function isAlive(rec: ProcessRecord, home: string): boolean {
   try {
     const args = readFileSync(cmdline, 'utf8').split('\0');
     const state = readFileSync(`/proc/${rec.pid}/stat`, 'utf8').split(' ')[2];
-    return state !== 'Z' && args.includes(processMarker(home, rec.name));
+    return state !== 'Z' && args.includes(rec.marker ?? processMarker(home, rec.name));
   } catch {
     return false;
   }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   bootstrapServers,
+  etcdPeerProxyPort,
   loadTopology,
   mirroredHeartbeatsTopic,
   mirrorTargets,
@@ -23,6 +24,7 @@ import {
   isAlive,
   portOpen,
   type ProcessRecord,
+  spawnBinary,
   spawnJava,
   spawnNode,
   stopProcess,
@@ -70,6 +72,18 @@ export interface UpOptions {
   topology: string;
   /** Deadline for brokers to answer and for every flow to show a heartbeat. */
   timeoutMs?: number;
+  /** Seeds the WAN's jitter. */
+  wanSeed?: number;
+}
+
+/** An etcd member is healthy when it is part of a quorum (its /health proposes through raft). */
+async function etcdHealthy(clientPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${clientPort}/health`, { signal: AbortSignal.timeout(2000) });
+    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+  } catch {
+    return false;
+  }
 }
 
 const BROKER_MAIN = 'kafka.Kafka';
@@ -157,7 +171,7 @@ export class LocalStack {
         if (running(name)) return;
         await this.assertPortFree(r.kafka.port, name);
         await this.assertPortFree(r.kafka.controllerPort, name);
-        const rec = this.startBroker(r, classpath);
+        const rec = this.startBroker(t, r, classpath);
         state.processes.push(rec);
         started.push(name);
       }),
@@ -170,8 +184,61 @@ export class LocalStack {
       state.processes.push(this.startRegistry(r, registryJarPath));
       started.push(name);
     }
+    // The WAN before anything dials across it; then the etcd quorum, whose peers talk through it.
+    if (t.wan && !running('wan')) {
+      await this.assertPortFree(t.wan.controlPort, 'wan');
+      state.processes.push(
+        spawnNode({
+          name: 'wan',
+          kind: 'wan',
+          region: 'global',
+          home: this.paths.home,
+          script: this.paths.wanScript,
+          env: {
+            TOPOLOGY: opts.topology,
+            ...(opts.wanSeed !== undefined ? { WAN_SEED: String(opts.wanSeed) } : {}),
+          },
+          log: join(this.paths.logsDir, 'wan.log'),
+          port: t.wan.controlPort,
+        }),
+      );
+      started.push('wan');
+    }
     this.writeState(state);
+    if (t.wan) {
+      const controlPort = t.wan.controlPort;
+      await this.waitProcess('wan', state, timeoutMs, 'the WAN proxies to answer', () =>
+        portOpen(controlPort),
+      );
+    }
+    if (t.regions.some((r) => r.etcd)) {
+      if (spawnSync('etcd', ['--version'], { encoding: 'utf8' }).error)
+        throw new LocalError(
+          '`etcd` not found: install it (Debian: apt-get install etcd-server)',
+          'ETCD_MISSING',
+        );
+      for (const r of t.regions) {
+        const name = `etcd-${r.name}`;
+        if (!r.etcd || running(name)) continue;
+        await this.assertPortFree(r.etcd.clientPort, name);
+        await this.assertPortFree(r.etcd.peerPort, name);
+        state.processes.push(this.startEtcd(t, r));
+        started.push(name);
+      }
+      this.writeState(state);
+    }
     await Promise.all([
+      ...t.regions
+        .filter((r) => r.etcd)
+        .map((r) =>
+          this.waitProcess(
+            `etcd-${r.name}`,
+            state,
+            timeoutMs,
+            `etcd member of ${r.name} to join a quorum`,
+            () => etcdHealthy(r.etcd?.clientPort ?? 0),
+          ),
+        ),
       ...t.regions.map((r) =>
         this.waitProcess(`kafka-${r.name}`, state, timeoutMs, `broker of ${r.name} to answer`, () =>
           brokerReady(bootstrapServers(r)),
@@ -250,11 +317,11 @@ export class LocalStack {
     return { topology: t, elapsedMs: Date.now() - t0, started };
   }
 
-  private startBroker(r: Region, classpath: string): ProcessRecord {
+  private startBroker(t: Topology, r: Region, classpath: string): ProcessRecord {
     const dataDir = this.paths.dataDir(r.name);
     const propsFile = join(this.paths.configDir, `kafka-${r.name}.properties`);
     mkdirSync(dirname(propsFile), { recursive: true });
-    writeFileSync(propsFile, renderBrokerProperties(r, { dataDir }));
+    writeFileSync(propsFile, renderBrokerProperties(t, r, { dataDir }));
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       mkdirSync(dataDir, { recursive: true });
       const fmt = spawnSync(
@@ -291,6 +358,47 @@ export class LocalStack {
       heapMb: r.kafka.heapMb,
       log: join(this.paths.logsDir, `kafka-${r.name}.log`),
       port: r.kafka.port,
+    });
+  }
+
+  /**
+   * One member of the global etcd quorum. Its peers reach it through the WAN (its advertised peer
+   * URL is its WAN proxy), so a partitioned region really loses the quorum.
+   */
+  private startEtcd(t: Topology, r: Region): ProcessRecord {
+    const e = r.etcd!;
+    const peerUrl = (x: Region) =>
+      `http://127.0.0.1:${t.wan && x.wanPortBase !== undefined ? etcdPeerProxyPort(x) : x.etcd!.peerPort}`;
+    const dataDir = this.paths.etcdDataDir(r.name);
+    mkdirSync(dataDir, { recursive: true });
+    return spawnBinary({
+      name: `etcd-${r.name}`,
+      kind: 'etcd',
+      region: r.name,
+      command: 'etcd',
+      args: [
+        `--name=${r.name}`,
+        `--data-dir=${dataDir}`,
+        `--listen-client-urls=http://127.0.0.1:${e.clientPort}`,
+        `--advertise-client-urls=http://127.0.0.1:${e.clientPort}`,
+        `--listen-peer-urls=http://127.0.0.1:${e.peerPort}`,
+        `--initial-advertise-peer-urls=${peerUrl(r)}`,
+        `--initial-cluster=${t.regions
+          .filter((x) => x.etcd)
+          .map((x) => `${x.name}=${peerUrl(x)}`)
+          .join(',')}`,
+        '--initial-cluster-state=new',
+        `--initial-cluster-token=meridian-${t.name}`,
+        // A WAN round trip is ~80 ms here: heartbeats every 100 ms, elections after 1 s of silence.
+        '--heartbeat-interval=100',
+        '--election-timeout=1000',
+        '--auto-compaction-retention=1',
+        '--logger=zap',
+        '--log-level=warn',
+      ],
+      marker: `--data-dir=${dataDir}`,
+      log: join(this.paths.logsDir, `etcd-${r.name}.log`),
+      port: e.clientPort,
     });
   }
 
@@ -452,7 +560,8 @@ export class LocalStack {
       const apps = s.processes.filter((p) => p.kind === 'app');
       const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
       const brokers = s.processes.filter((p) => p.kind === 'broker' || p.kind === 'registry');
-      for (const group of [apps, mm, brokers]) {
+      const infra = s.processes.filter((p) => p.kind === 'etcd' || p.kind === 'wan');
+      for (const group of [apps, mm, brokers, infra]) {
         const results = await Promise.all(
           group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })),
         );
@@ -500,7 +609,7 @@ export class LocalStack {
     const old = s.processes.find((p) => p.name === name);
     if (old && this.alive(old)) return;
     await this.assertPortFree(r.kafka.port, name);
-    const rec = this.startBroker(r, kafkaClasspath(this.paths));
+    const rec = this.startBroker(t, r, kafkaClasspath(this.paths));
     s.processes = [...s.processes.filter((p) => p.name !== name), rec];
     this.writeState(s);
     await this.waitProcess(name, s, timeoutMs, `broker of ${regionName} to answer`, () =>

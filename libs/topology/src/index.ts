@@ -1,5 +1,5 @@
 export { TopologyError } from './errors';
-export type { Flow, MirrorSettings, Region, Topology } from './model';
+export type { FailoverSettings, Flow, MirrorSettings, Region, Topology, WanSettings } from './model';
 export {
   bootstrapServers,
   inboundFlows,
@@ -19,3 +19,17 @@ export {
   sourceRegionOf,
 } from './naming';
 export { mirrorTargets, renderBrokerProperties, renderMirrorMakerProperties } from './render';
+export {
+  brokerWanListenerPort,
+  etcdPeerProxyPort,
+  linkKey,
+  reachBootstrap,
+  reachPort,
+  wanLinks,
+  wanListenerName,
+  wanProxyPlan,
+  wanProxyPort,
+  type WanLink,
+  type WanProxyPlan,
+  type WanService,
+} from './wan';

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { TopologyError } from './errors';
 import { type Region, type Topology, TopologySchema } from './model';
+import { wanPortsOf } from './wan';
 
 /** Folder holding the shipped topologies (`<name>.yaml`). */
 export function topologiesDir(repoRoot: string): string {
@@ -68,12 +69,44 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
     if (r.registry) regionPorts.push(['registry.port', r.registry.port]);
     if (r.profileService) regionPorts.push(['profileService.port', r.profileService.port]);
     if (r.projector) regionPorts.push(['projector.port', r.projector.port]);
+    if (r.etcd) regionPorts.push(['etcd.clientPort', r.etcd.clientPort], ['etcd.peerPort', r.etcd.peerPort]);
+    if (t.wan && r.wanPortBase === undefined)
+      problems.push(
+        `regions.${i}.wanPortBase: required when the topology has a wan (proxies into ${r.name} listen from there)`,
+      );
+    if (t.wan && r.wanPortBase !== undefined) regionPorts.push(...wanPortsOf(t, r));
     for (const [field, p] of regionPorts) {
       const owner = ports.get(p);
       if (owner) problems.push(`regions.${i}.${field}: port ${p} is already used by ${owner}`);
       ports.set(p, `${r.name} ${field}`);
     }
   });
+  const globalPorts: [string, number | undefined][] = [
+    ['monitor.port', t.monitor?.port],
+    ['gateway.port', t.gateway?.port],
+    ['wan.controlPort', t.wan?.controlPort],
+  ];
+  for (const [field, p] of globalPorts) {
+    if (p === undefined) continue;
+    const owner = ports.get(p);
+    if (owner) problems.push(`${field}: port ${p} is already used by ${owner}`);
+    ports.set(p, field);
+  }
+  if (t.failover) {
+    if (!names.has(t.failover.primary))
+      problems.push(`failover.primary: unknown region "${t.failover.primary}"`);
+    (t.failover.order ?? []).forEach((n, i) => {
+      if (!names.has(n)) problems.push(`failover.order.${i}: unknown region "${n}"`);
+    });
+    t.regions.forEach((r, i) => {
+      if (!r.etcd)
+        problems.push(
+          `regions.${i}.etcd: required when the topology has failover (the quorum holds the leases)`,
+        );
+    });
+  }
+  if (t.gateway && !names.has(t.gateway.region))
+    problems.push(`gateway.region: unknown region "${t.gateway.region}"`);
   const flowKeys = new Set<string>();
   t.flows.forEach((f, i) => {
     if (!names.has(f.from)) problems.push(`flows.${i}.from: unknown region "${f.from}"`);

@@ -28,6 +28,13 @@ export const RegionSchema = z.object({
   profileService: z.object({ port }).optional(),
   /** The region's projector (read API over HTTP), started by `meridian local up`; optional. */
   projector: z.object({ port }).optional(),
+  /** The region's member of the global etcd quorum (leases, epochs, failover state); optional. */
+  etcd: z.object({ clientPort: port, peerPort: port }).optional(),
+  /**
+   * First of the ports (50 from here) on which the WAN proxies into this region listen; required
+   * when the topology has a `wan`. Layout in `wan.ts`.
+   */
+  wanPortBase: port.optional(),
 });
 
 export const FlowSchema = z.object({ from: regionName, to: regionName });
@@ -58,6 +65,33 @@ export const MirrorSchema = z
     consumerFetchMaxWaitMs: 100,
   });
 
+/**
+ * The WAN between regions: every cross-region connection goes through a fault-injecting proxy per
+ * directed region pair (see `wan.ts` for the ports), controlled over HTTP on `controlPort`.
+ */
+export const WanSchema = z.object({
+  /** One-way added latency per chunk, each direction of a connection. */
+  delayMs: z.number().int().min(0).default(40),
+  jitterMs: z.number().int().min(0).default(5),
+  /** Per connection and direction; 0 = uncapped. */
+  bandwidthBytesPerSec: z.number().int().min(0).default(0),
+  controlPort: port,
+});
+
+/** Phase A (active-passive): who may write, and how a dead primary is replaced. */
+export const FailoverSchema = z.object({
+  /** The region that is write-primary when the quorum is first set up. */
+  primary: regionName,
+  /** `automatic`: a controller promotes a standby once the primary has failed for failAfterMs. */
+  mode: z.enum(['automatic', 'manual']).default('automatic'),
+  /** TTL of every publisher's etcd lease: a cut-off primary stops accepting writes within it. */
+  leaseTtlSeconds: z.number().int().min(1).max(60).default(2),
+  /** How long the primary must be without a live publisher before the controller promotes. */
+  failAfterMs: z.number().int().min(0).default(1000),
+  /** Standbys in order of preference; default: topology order. */
+  order: z.array(regionName).optional(),
+});
+
 export const TopologySchema = z.object({
   name: z.string().min(1),
   /** RPO target of every flow (Phase A: 60 000 ms; Phase B: 100 ms); the monitor flags breaches. */
@@ -67,9 +101,15 @@ export const TopologySchema = z.object({
   regions: z.array(RegionSchema).min(1),
   flows: z.array(FlowSchema).default([]),
   mirror: MirrorSchema,
+  wan: WanSchema.optional(),
+  failover: FailoverSchema.optional(),
+  /** The global router clients talk to (one process; it reaches the regions over the WAN). */
+  gateway: z.object({ port, region: regionName }).optional(),
 });
 
 export type Region = z.infer<typeof RegionSchema>;
 export type Flow = z.infer<typeof FlowSchema>;
 export type MirrorSettings = z.infer<typeof MirrorSchema>;
 export type Topology = z.infer<typeof TopologySchema>;
+export type WanSettings = z.infer<typeof WanSchema>;
+export type FailoverSettings = z.infer<typeof FailoverSchema>;

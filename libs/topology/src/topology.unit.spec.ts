@@ -9,8 +9,15 @@ import {
   sourceRegionOf,
   deadLetterTopic,
   renderBrokerProperties,
+  brokerWanListenerPort,
+  etcdPeerProxyPort,
+  reachBootstrap,
+  wanLinks,
+  wanProxyPlan,
+  wanProxyPort,
   renderMirrorMakerProperties,
   TopologyError,
+  region,
 } from '@meridian/topology';
 
 const repoRoot = join(__dirname, '..', '..', '..');
@@ -114,12 +121,68 @@ describe('rendering', () => {
   });
 
   it('renders a single-node KRaft broker', () => {
-    const p = renderBrokerProperties(t.regions[0]!, { dataDir: '/d' });
+    const p = renderBrokerProperties(t, t.regions[0]!, { dataDir: '/d' });
     expect(p).toContain('process.roles = broker,controller');
     expect(p).toContain('controller.quorum.voters = 1@127.0.0.1:19093');
-    expect(p).toContain('advertised.listeners = PLAINTEXT://127.0.0.1:19092');
+    expect(p).toContain('advertised.listeners = PLAINTEXT://127.0.0.1:19092,');
     expect(p).toContain('log.dirs = /d');
     expect(p).toContain('offsets.topic.replication.factor = 1');
+  });
+});
+
+describe('the WAN between regions', () => {
+  const t = loadTopology('active-active', repoRoot);
+
+  it("a broker listens once per remote region and advertises that link's proxy there", () => {
+    const p = renderBrokerProperties(t, region(t, 'us-east'), { dataDir: '/d' });
+    // us-west's clients reach us-east's broker through the proxy of link us-west -> us-east.
+    const proxy = wanProxyPort(t, 'us-west', 'us-east', 'kafka');
+    const listener = brokerWanListenerPort(t, 'us-east', 'us-west');
+    expect(p).toContain(`WAN_US_WEST://127.0.0.1:${listener}`);
+    expect(p).toMatch(new RegExp(`advertised.listeners = .*WAN_US_WEST://127.0.0.1:${proxy}`));
+    expect(p).toContain('WAN_US_WEST:PLAINTEXT');
+    const plan = wanProxyPlan(t).find(
+      (x) => x.link.from === 'us-west' && x.link.to === 'us-east' && x.service === 'kafka',
+    );
+    expect(plan).toEqual({
+      link: { from: 'us-west', to: 'us-east' },
+      service: 'kafka',
+      listenPort: proxy,
+      targetPort: listener,
+    });
+  });
+
+  it('MirrorMaker 2 dials remote clusters through the WAN and its own cluster directly', () => {
+    const west = renderMirrorMakerProperties(t, 'us-west');
+    expect(west).toContain(
+      `us-east.bootstrap.servers = 127.0.0.1:${wanProxyPort(t, 'us-west', 'us-east', 'kafka')}`,
+    );
+    expect(west).toContain('us-west.bootstrap.servers = 127.0.0.1:29092');
+    expect(reachBootstrap(t, 'eu', 'eu')).toBe('127.0.0.1:31092');
+  });
+
+  it('six directed links, each with its own proxy per service', () => {
+    expect(wanLinks(t)).toHaveLength(6);
+    const ports = wanProxyPlan(t).map((x) => x.listenPort);
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it('a region without wanPortBase is refused when the topology has a wan', () => {
+    expect(() =>
+      parseTopology({
+        name: 'x',
+        wan: { controlPort: 10900 },
+        regions: [{ name: 'a', kafka: { port: 10001, controllerPort: 10002 } }],
+      }),
+    ).toThrow('regions.0.wanPortBase: required');
+  });
+
+  it('failover needs an etcd member in every region and a known primary', () => {
+    const base = { name: 'x', regions: [{ name: 'a', kafka: { port: 10001, controllerPort: 10002 } }] };
+    expect(() => parseTopology({ ...base, failover: { primary: 'b' } })).toThrow(
+      'failover.primary: unknown region "b"',
+    );
+    expect(() => parseTopology({ ...base, failover: { primary: 'a' } })).toThrow('regions.0.etcd: required');
   });
 });
 
@@ -133,7 +196,12 @@ describe('port choice', () => {
       r.registry?.port,
       r.profileService?.port,
       r.projector?.port,
+      r.etcd?.clientPort,
+      r.etcd?.peerPort,
+      r.etcd ? etcdPeerProxyPort(r) : undefined,
     ]);
-    for (const p of [...ports, t.monitor?.port]) if (p !== undefined) expect(p).toBeLessThan(32768);
+    const wan = wanProxyPlan(t).flatMap((x) => [x.listenPort, x.targetPort]);
+    for (const p of [...ports, ...wan, t.monitor?.port, t.gateway?.port, t.wan?.controlPort])
+      if (p !== undefined) expect(p).toBeLessThan(32768);
   });
 });

@@ -15,34 +15,34 @@ export interface LinkFaults {
   bandwidthBytesPerSec: number;
 }
 
-export interface FaultProxyOptions {
-  name: string;
-  target: { host: string; port: number };
-  listenPort?: number;
-  faults?: Partial<LinkFaults>;
-  /** Seeded jitter for replayable runs; Math.random by default. */
-  random?: () => number;
+export interface Target {
+  host: string;
+  port: number;
 }
 
-/** One direction of one connection: delivers chunks in order, no earlier than their due time. */
+/**
+ * One direction of one connection: delivers chunks in order, no earlier than their due time. One
+ * queue and one timer per direction: separate timers per chunk can fire out of order (Node groups
+ * timers by duration), which would corrupt the byte stream.
+ */
 class Pipe {
   private lastDue = 0;
   private sendAt = 0;
+  private readonly queue: { chunk: Buffer; due: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
   constructor(
     private readonly to: Socket,
-    private readonly faults: () => LinkFaults,
-    private readonly random: () => number,
-    private readonly onSwallowed: (bytes: number) => void,
+    private readonly link: Link,
   ) {}
 
   push(chunk: Buffer): void {
-    const f = this.faults();
+    const f = this.link.current;
     if (f.mode === 'half-open') {
-      this.onSwallowed(chunk.length); // the far side never hears it
+      this.link.swallowedBytes += chunk.length; // the far side never hears it
       return;
     }
     const now = Date.now();
-    const jitter = f.jitterMs > 0 ? (this.random() * 2 - 1) * f.jitterMs : 0;
+    const jitter = f.jitterMs > 0 ? (this.link.random() * 2 - 1) * f.jitterMs : 0;
     let due = now + Math.max(0, f.delayMs + jitter);
     if (f.bandwidthBytesPerSec > 0) {
       this.sendAt = Math.max(this.sendAt, now) + (chunk.length / f.bandwidthBytesPerSec) * 1000;
@@ -50,59 +50,60 @@ class Pipe {
     }
     due = Math.max(due, this.lastDue); // TCP is a stream: never reorder
     this.lastDue = due;
-    const write = () => {
+    this.queue.push({ chunk, due });
+    this.flush();
+  }
+
+  private flush(): void {
+    const now = Date.now();
+    while (this.queue.length > 0 && this.queue[0]!.due <= now) {
+      const { chunk } = this.queue.shift()!;
       if (!this.to.destroyed) this.to.write(chunk);
-    };
-    if (due <= now) write();
-    else setTimeout(write, due - now);
+    }
+    if (this.queue.length > 0 && this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, this.queue[0]!.due - now);
+    }
   }
 }
 
 /**
- * A small fault-injecting TCP proxy: the WAN between two regions on one machine (no netem here).
- * Written by hand because no maintained Node library offers delay + bandwidth + partition +
- * half-open + reset on raw TCP; toxiproxy's binary is not available here.
+ * The state of one directed link between two regions: its faults and its open connections. Several
+ * proxies (one per service the link reaches) share one link, so one command degrades them all.
  */
-export class FaultProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+export class Link {
   private faults: LinkFaults;
-  private readonly random: () => number;
-  port = 0;
+  private readonly sockets = new Set<Socket>();
   /** Bytes a half-open link has swallowed so far. */
   swallowedBytes = 0;
+  readonly random: () => number;
 
-  constructor(private readonly o: FaultProxyOptions) {
-    this.faults = { mode: 'pass', delayMs: 0, jitterMs: 0, bandwidthBytesPerSec: 0, ...o.faults };
-    this.random = o.random ?? Math.random;
+  constructor(
+    readonly name: string,
+    faults: Partial<LinkFaults> = {},
+    random: () => number = Math.random,
+  ) {
+    this.faults = { mode: 'pass', delayMs: 0, jitterMs: 0, bandwidthBytesPerSec: 0, ...faults };
+    this.random = random;
   }
 
   get current(): LinkFaults {
     return { ...this.faults };
   }
 
-  async start(): Promise<number> {
-    this.server = createServer((client) => this.accept(client));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.o.listenPort ?? 0, '127.0.0.1', () => resolve());
-    });
-    this.port = (this.server.address() as { port: number }).port;
-    return this.port;
-  }
-
-  private accept(client: Socket): void {
+  /** Carries an accepted client connection to `target` across this link (or refuses it). */
+  carry(client: Socket, target: Target): void {
     if (this.faults.mode === 'partition') {
       client.resetAndDestroy();
       return;
     }
-    const upstream = connect(this.o.target.port, this.o.target.host);
+    const upstream = connect(target.port, target.host);
     this.sockets.add(client);
     this.sockets.add(upstream);
-    const faults = () => this.faults;
-    const swallowed = (n: number) => (this.swallowedBytes += n);
-    const toUpstream = new Pipe(upstream, faults, this.random, swallowed);
-    const toClient = new Pipe(client, faults, this.random, swallowed);
+    const toUpstream = new Pipe(upstream, this);
+    const toClient = new Pipe(client, this);
     client.on('data', (c: Buffer) => toUpstream.push(c));
     upstream.on('data', (c: Buffer) => toClient.push(c));
     const close = () => {
@@ -135,9 +136,73 @@ export class FaultProxy {
   get connections(): number {
     return this.sockets.size / 2;
   }
+}
+
+export interface FaultProxyOptions {
+  name: string;
+  target: Target;
+  listenPort?: number;
+  faults?: Partial<LinkFaults>;
+  /** Seeded jitter for replayable runs; Math.random by default. */
+  random?: () => number;
+  /** Share a link's state with other proxies; by default the proxy has a link of its own. */
+  link?: Link;
+}
+
+/**
+ * A small fault-injecting TCP proxy: the WAN between two regions on one machine (no netem here).
+ * Written by hand because no maintained Node library offers delay + bandwidth + partition +
+ * half-open + reset on raw TCP; toxiproxy's binary is not available here.
+ */
+export class FaultProxy {
+  private server: Server | undefined;
+  readonly link: Link;
+  port = 0;
+
+  constructor(private readonly o: FaultProxyOptions) {
+    this.link = o.link ?? new Link(o.name, o.faults, o.random);
+  }
+
+  get current(): LinkFaults {
+    return this.link.current;
+  }
+  get swallowedBytes(): number {
+    return this.link.swallowedBytes;
+  }
+  get connections(): number {
+    return this.link.connections;
+  }
+
+  async start(): Promise<number> {
+    this.server = createServer((client) => this.link.carry(client, this.o.target));
+    this.port = await listen(this.server, this.o.listenPort ?? 0);
+    return this.port;
+  }
+
+  set(faults: Partial<LinkFaults>): void {
+    this.link.set(faults);
+  }
+  heal(faults: Partial<LinkFaults> = {}): void {
+    this.link.heal(faults);
+  }
+  resetConnections(): void {
+    this.link.resetConnections();
+  }
 
   async stop(): Promise<void> {
-    this.resetConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.link.resetConnections();
+    await close(this.server);
   }
+}
+
+export async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as { port: number }).port;
+}
+
+export async function close(server: Server | undefined): Promise<void> {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }

@@ -1,1 +1,4 @@
-export { FaultProxy, type FaultProxyOptions, type LinkFaults } from './fault-proxy';
+export { FaultProxy, Link, type FaultProxyOptions, type LinkFaults, type Target } from './fault-proxy';
+export { WanMesh, type LinkStatus, type WanMeshOptions } from './mesh';
+export { startWanControl, closeServer, WanControl } from './control';
+export { connectionOwner } from './procfs';

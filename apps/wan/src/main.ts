@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import pino from 'pino';
+import { loadEnv } from '@meridian/config';
+import { findRepoRoot, LocalPaths } from '@meridian/local';
+import { loadTopology } from '@meridian/topology';
+import { closeServer, startWanControl, WanMesh } from '@meridian/wan';
+
+/** The local WAN: every cross-region connection of the topology crosses one of its proxies. */
+async function main(): Promise<void> {
+  const config = loadEnv('wan', {
+    TOPOLOGY: z.string().min(1).default('active-active'),
+    WAN_SEED: z.coerce.number().int().optional(),
+  });
+  const log = pino({ name: 'wan' });
+  const paths = new LocalPaths(findRepoRoot());
+  const t = loadTopology(config.TOPOLOGY, paths.repoRoot);
+  if (!t.wan) throw new Error(`topology ${t.name} has no wan section`);
+  // etcd members restart with new pids: read them from the local state at each new peer connection.
+  const etcdPids = () => {
+    const pids = new Map<number, string>();
+    if (!existsSync(paths.stateFile)) return pids;
+    const s = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {
+      processes: { kind: string; region: string; pid: number }[];
+    };
+    for (const p of s.processes) if (p.kind === 'etcd') pids.set(p.pid, p.region);
+    return pids;
+  };
+  const mesh = new WanMesh({
+    topology: t,
+    ...(config.WAN_SEED !== undefined ? { seed: config.WAN_SEED } : {}),
+    etcdPids,
+    log: (m) => log.warn(m),
+  });
+  await mesh.start();
+  const control = await startWanControl(mesh, t.wan.controlPort);
+  log.info(
+    { links: mesh.links.size, delayMs: t.wan.delayMs, jitterMs: t.wan.jitterMs },
+    `wan up; control on http://127.0.0.1:${t.wan.controlPort}/links`,
+  );
+  const stop = () => void Promise.all([mesh.stop(), closeServer(control)]).then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});
