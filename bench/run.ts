@@ -3,26 +3,26 @@
  * or only those whose name contains one of the CLI arguments: `npm run bench -- merge`.
  * Each bench module exports `default async function (): Promise<BenchReport>`; it measures its
  * figure and a baseline in the same run, because these machines are noisy.
+ *
+ * At the end the run writes `bench/results/latest.json`, `latest.md` and one SVG chart per reported
+ * distribution (see bench/results/README.md), into the source tree (MERIDIAN_BENCH_RESULTS_DIR
+ * overrides the folder). A bench that throws is recorded as failed, the others still run, and the
+ * process exits non-zero.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  findRepoRoot,
+  fmt,
+  gitInfo,
+  machineInfo,
+  summarize,
+  writeResults,
+  type BenchReport,
+  type BenchResult,
+} from './report';
 
-export interface BenchLine {
-  name: string;
-  value: number;
-  unit: string;
-  /** What the figure is compared with, measured in the same run. */
-  baseline?: { name: string; value: number; unit: string };
-  note?: string;
-}
-export interface BenchReport {
-  bench: string;
-  lines: BenchLine[];
-}
-
-function fmt(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
-}
+export type { BenchDistribution, BenchLine, BenchReport } from './report';
 
 export function printReport(r: BenchReport): void {
   console.log(`\n== ${r.bench} ==`);
@@ -32,18 +32,69 @@ export function printReport(r: BenchReport): void {
       : '';
     console.log(`  ${l.name}: ${fmt(l.value)} ${l.unit}${base}${l.note ? `   (${l.note})` : ''}`);
   }
+  for (const d of r.distributions ?? []) {
+    const s = summarize(d.samples);
+    const floor = d.floor ? `   | floor ${d.floor.name}: ${fmt(d.floor.value)} ${d.unit}` : '';
+    console.log(
+      `  ${d.name}: p50 ${fmt(s.p50)} / p90 ${fmt(s.p90)} / p99 ${fmt(s.p99)} / max ${fmt(s.max)} ${d.unit}` +
+        `   (${s.count} samples)${floor}`,
+    );
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+}
+
+/**
+ * Formats the written .json/.md as the repo's Prettier config says, so committed results pass
+ * `npm run lint`; skipped (files left as written) when Prettier is not installed.
+ */
+async function prettify(paths: readonly string[]): Promise<void> {
+  let prettier: typeof import('prettier');
+  try {
+    prettier = await import('prettier');
+  } catch {
+    return;
+  }
+  for (const p of paths.filter((f) => /\.(json|md)$/.test(f))) {
+    const options = (await prettier.resolveConfig(p)) ?? {};
+    writeFileSync(p, await prettier.format(readFileSync(p, 'utf8'), { ...options, filepath: p }));
+  }
 }
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2);
+  const date = new Date();
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.js'))
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();
   if (files.length === 0) throw new Error(`no bench matched ${JSON.stringify(filters)}`);
+  const results: BenchResult[] = [];
   for (const f of files) {
-    const mod = (await import(join(__dirname, f))) as { default: () => Promise<BenchReport> };
-    printReport(await mod.default());
+    const id = f.slice(0, -'.bench.js'.length);
+    const t0 = performance.now();
+    try {
+      const mod = (await import(join(__dirname, f))) as { default: () => Promise<BenchReport> };
+      const report = await mod.default();
+      results.push({ id, durationMs: performance.now() - t0, report });
+      printReport(report);
+    } catch (e) {
+      results.push({ id, durationMs: performance.now() - t0, error: errorText(e) });
+      console.error(`\n== ${id} FAILED ==`);
+      console.error(e);
+    }
+  }
+  const root = findRepoRoot(__dirname);
+  const dir = process.env.MERIDIAN_BENCH_RESULTS_DIR || join(root, 'bench', 'results');
+  const written = writeResults(dir, results, { date, filters, machine: machineInfo(), git: gitInfo(root) });
+  await prettify(written).catch((e: unknown) => console.warn(`(results left unformatted: ${String(e)})`));
+  console.log(`\nresults: ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  const failed = results.filter((r) => r.error !== undefined).map((r) => r.id);
+  if (failed.length > 0) {
+    console.error(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
   }
 }
 

@@ -80,6 +80,22 @@ function monitorApp(t: Topology, paths: LocalPaths, topologyArg: string) {
   ];
 }
 
+/** The global router, in the region the topology places it (it reaches the others over the WAN). */
+function gatewayApp(t: Topology, paths: LocalPaths, topologyArg: string) {
+  if (!t.gateway) return [];
+  const port = t.gateway.port;
+  return [
+    {
+      name: 'gateway',
+      region: t.gateway.region,
+      script: join(paths.repoRoot, 'dist', 'apps', 'gateway', 'src', 'main.js'),
+      port,
+      healthUrl: `http://127.0.0.1:${port}/health`,
+      env: { TOPOLOGY: topologyArg, PORT: String(port), LOG_LEVEL: 'warn' },
+    },
+  ];
+}
+
 function printStatus(s: StackStatus): void {
   if (s.processes.length === 0) {
     console.log('local topology: down');
@@ -135,6 +151,7 @@ export function localCommand(): Command {
         const appsStarted = await s.startApps([
           ...meridianApps(res.topology, paths),
           ...monitorApp(res.topology, paths, o.topology),
+          ...gatewayApp(res.topology, paths, o.topology),
         ]);
         if (appsStarted.length) log.info(`started ${appsStarted.join(', ')}`);
       }

@@ -263,18 +263,7 @@ export class LocalStack {
     for (const target of mirrorTargets(t)) {
       const name = `mm2-${target}`;
       if (running(name)) continue;
-      const rec = spawnJava({
-        name,
-        kind: 'mirrormaker',
-        region: target,
-        home: this.paths.home,
-        classpath,
-        mainClass: MIRROR_MAKER_MAIN,
-        args: [this.paths.mirrorMakerProperties(t.name, target), '--clusters', target],
-        heapMb: t.mirror.heapMb,
-        log: join(this.paths.logsDir, `${name}.log`),
-      });
-      state.processes.push(rec);
+      state.processes.push(this.startMirrorMaker(t, target, classpath));
       started.push(name);
     }
     this.writeState(state);
@@ -315,6 +304,21 @@ export class LocalStack {
       ),
     );
     return { topology: t, elapsedMs: Date.now() - t0, started };
+  }
+
+  private startMirrorMaker(t: Topology, target: string, classpath: string): ProcessRecord {
+    const name = `mm2-${target}`;
+    return spawnJava({
+      name,
+      kind: 'mirrormaker',
+      region: target,
+      home: this.paths.home,
+      classpath,
+      mainClass: MIRROR_MAKER_MAIN,
+      args: [this.paths.mirrorMakerProperties(t.name, target), '--clusters', target],
+      heapMb: t.mirror.heapMb,
+      log: join(this.paths.logsDir, `${name}.log`),
+    });
   }
 
   private startBroker(t: Topology, r: Region, classpath: string): ProcessRecord {
@@ -600,7 +604,12 @@ export class LocalStack {
     await stopProcess(rec, this.paths.home, { signal: opts.kill ? 'SIGKILL' : 'SIGTERM' });
   }
 
-  /** Restarts one region's broker on its existing data and waits until it answers. */
+  /**
+   * Restarts one region's broker on its existing data and waits until it answers; then restarts the
+   * region's MirrorMaker 2, whose Connect workers keep their own state in that broker and do not
+   * come back by themselves after losing it (seen here: connectors "failed to properly shut down,
+   * has become unresponsive", no heartbeats for minutes). A supervisor does the same in production.
+   */
   async revive(regionName: string, timeoutMs = 120_000): Promise<void> {
     const s = this.requireState();
     const t = loadTopology(s.topology, this.paths.repoRoot);
@@ -609,12 +618,23 @@ export class LocalStack {
     const old = s.processes.find((p) => p.name === name);
     if (old && this.alive(old)) return;
     await this.assertPortFree(r.kafka.port, name);
-    const rec = this.startBroker(t, r, kafkaClasspath(this.paths));
+    const classpath = kafkaClasspath(this.paths);
+    const rec = this.startBroker(t, r, classpath);
     s.processes = [...s.processes.filter((p) => p.name !== name), rec];
     this.writeState(s);
     await this.waitProcess(name, s, timeoutMs, `broker of ${regionName} to answer`, () =>
       brokerReady(bootstrapServers(r)),
     );
+    const mmName = `mm2-${regionName}`;
+    const mm = s.processes.find((p) => p.name === mmName);
+    if (mm) {
+      await stopProcess(mm, this.paths.home, { timeoutMs: 10_000 });
+      s.processes = [
+        ...s.processes.filter((p) => p.name !== mmName),
+        this.startMirrorMaker(t, regionName, classpath),
+      ];
+      this.writeState(s);
+    }
   }
 
   private requireState(): StackState {

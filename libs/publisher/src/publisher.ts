@@ -47,6 +47,8 @@ export interface PublisherOptions {
   lingerMs?: number;
   maxBatchMessages?: number;
   maxForwardSkewMs?: number;
+  /** The writer's wall clock (default Date.now); tests skew it to check HLC merges. */
+  wallClockMs?: () => number;
   logger?: Logger;
   metrics?: Registry;
 }
@@ -106,6 +108,7 @@ export class EventPublisher {
     this.clock = new HybridLogicalClock({
       nodeId: `${opts.region}.publisher`,
       ...(opts.maxForwardSkewMs !== undefined ? { maxForwardSkewMs: opts.maxForwardSkewMs } : {}),
+      ...(opts.wallClockMs ? { wallClockMs: opts.wallClockMs } : {}),
     });
     this.writer = new Writer({
       region: opts.region,

@@ -9,3 +9,11 @@ export {
   type ReadRecord,
 } from './kafka';
 export { mulberry32 } from './random';
+export {
+  chaosPlan,
+  CHAOS_FAULT_KINDS,
+  describeChaosPlan,
+  type ChaosFault,
+  type ChaosFaultKind,
+  type ChaosPlan,
+} from './chaos-plan';

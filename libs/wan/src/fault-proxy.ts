@@ -122,8 +122,12 @@ export class Link {
     if (this.faults.mode === 'partition') this.resetConnections();
   }
 
-  /** Back to a clean link (delay and caps kept unless given). */
+  /**
+   * Back to a clean link (delay and caps kept unless given). Connections that crossed a half-open
+   * link lost bytes mid-stream, so they are reset, as a black-holed route ends in a timeout.
+   */
   heal(faults: Partial<LinkFaults> = {}): void {
+    if (this.faults.mode === 'half-open') this.resetConnections();
     this.faults = { ...this.faults, mode: 'pass', ...faults };
   }
 

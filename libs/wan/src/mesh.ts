@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { etcdPeerProxyPort, linkKey, type Topology, wanLinks, wanProxyPlan } from '@meridian/topology';
+import { mulberry32 } from '@meridian/testing';
 import { close, FaultProxy, Link, type LinkFaults, listen } from './fault-proxy';
 import { connectionOwner } from './procfs';
 
@@ -17,18 +18,6 @@ export interface LinkStatus extends LinkFaults {
   to: string;
   connections: number;
   swallowedBytes: number;
-}
-
-/** mulberry32: small seeded PRNG, one stream per link. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -53,7 +42,7 @@ export class WanMesh {
         }
       : {};
     wanLinks(o.topology).forEach((l, i) => {
-      const random = o.seed === undefined ? Math.random : seeded(o.seed * 31 + i);
+      const random = o.seed === undefined ? Math.random : mulberry32(o.seed * 31 + i);
       this.links.set(linkKey(l.from, l.to), new Link(linkKey(l.from, l.to), this.defaults, random));
     });
   }

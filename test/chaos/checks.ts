@@ -1,0 +1,152 @@
+/**
+ * What must hold after every chaos scenario, read from the real logs and projections:
+ * digests equal everywhere, every acknowledged event in every region's log, counters equal to the
+ * amounts of the events in the log (so nothing applied twice or lost), dead-letter topics unchanged.
+ */
+import type { Kafka } from 'kafkajs';
+import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
+import { deadLetterTopic, remoteTopicName } from '@meridian/topology';
+import { LOCAL_REGISTRIES, localKafka, waitFor } from '@meridian/testing';
+import { readTopicToEnd } from '../support/kafka';
+import { CHAOS_REGIONS, type ChaosRegion, REGION_NAMES } from './workload';
+
+type Offsets = Map<string, Map<number, bigint>>; // topic -> partition -> offset
+
+export function inputTopics(region: ChaosRegion): string[] {
+  return [
+    'meridian.profile',
+    ...REGION_NAMES.filter((r) => r !== region).map((r) => remoteTopicName(r, 'meridian.profile')),
+  ];
+}
+
+const kafkas = new Map<ChaosRegion, Kafka>(REGION_NAMES.map((r) => [r, localKafka(r, 'chaos-check')]));
+
+async function endOffsets(region: ChaosRegion, topics: string[]): Promise<Offsets> {
+  const admin = kafkas.get(region)!.admin();
+  await admin.connect();
+  try {
+    const out: Offsets = new Map();
+    for (const t of topics) {
+      const parts = await admin.fetchTopicOffsets(t);
+      out.set(t, new Map(parts.map((p) => [p.partition, BigInt(p.high)])));
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface Marks {
+  inputs: Map<ChaosRegion, Offsets>;
+  deadLetters: Map<ChaosRegion, Offsets>;
+}
+
+/** Where each region's logs end before a scenario: its events are those after these marks. */
+export async function marks(): Promise<Marks> {
+  const inputs = new Map<ChaosRegion, Offsets>();
+  const deadLetters = new Map<ChaosRegion, Offsets>();
+  for (const r of REGION_NAMES) {
+    inputs.set(r, await endOffsets(r, inputTopics(r)));
+    deadLetters.set(r, await endOffsets(r, [deadLetterTopic(r)]));
+  }
+  return { inputs, deadLetters };
+}
+
+async function json<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+interface MonitorFlow {
+  source: string;
+  target: string;
+  rpoRecords: number | null;
+  stale: boolean;
+}
+
+/**
+ * Quiet: the replication monitor sees nothing left to mirror on any flow, and every projector has
+ * applied its region's logs up to their ends.
+ */
+export async function waitQuiescent(timeoutMs: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const rpo = await json<{ flows: MonitorFlow[] }>('http://127.0.0.1:19100/rpo').catch(() => undefined);
+      if (!rpo || rpo.flows.some((f) => f.stale || f.rpoRecords !== 0)) return false;
+      for (const r of REGION_NAMES) {
+        const ends = await endOffsets(r, inputTopics(r));
+        const { positions } = await json<{
+          positions: { topic: string; partition: number; nextOffset: string }[];
+        }>(`${CHAOS_REGIONS[r].projector}/positions`).catch(() => ({ positions: undefined as never }));
+        if (!positions) return false;
+        for (const [topic, parts] of ends)
+          for (const [partition, end] of parts) {
+            const pos = positions.find((p) => p.topic === topic && p.partition === partition);
+            if (end > 0n && (!pos || BigInt(pos.nextOffset) < end)) return false;
+          }
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 500, description: 'mirrors and projectors to catch up everywhere' },
+  );
+}
+
+interface LoggedEvent {
+  eventId: string;
+  aggregateId: string;
+  type: string;
+  amountCents?: number;
+}
+
+/** Every event of `profiles` in a region's logs after the marks (duplicates from the mirror kept). */
+export async function loggedEvents(
+  region: ChaosRegion,
+  from: Offsets,
+  profiles: Set<string>,
+): Promise<LoggedEvent[]> {
+  const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[region] }) });
+  const out: LoggedEvent[] = [];
+  for (const topic of inputTopics(region)) {
+    const records = await readTopicToEnd(kafkas.get(region)!, topic, 120_000);
+    for (const r of records) {
+      if (BigInt(r.offset) < (from.get(topic)?.get(r.partition) ?? 0n)) continue;
+      if (!r.key || !profiles.has(r.key) || !r.rawValue) continue;
+      const e = (await serde.decode(r.rawValue, r.rawHeaders, { topic })) as {
+        type: string;
+        envelope: { eventId: string; aggregateId: string };
+        amountCents?: number;
+      };
+      out.push({
+        eventId: e.envelope.eventId,
+        aggregateId: e.envelope.aggregateId,
+        type: e.type,
+        ...(e.amountCents !== undefined ? { amountCents: e.amountCents } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+export async function deadLettersSince(region: ChaosRegion, from: Offsets): Promise<number> {
+  const now = await endOffsets(region, [deadLetterTopic(region)]);
+  let n = 0n;
+  for (const [p, end] of now.get(deadLetterTopic(region))!)
+    n += end - (from.get(deadLetterTopic(region))?.get(p) ?? 0n);
+  return Number(n);
+}
+
+export interface ProfileView {
+  digest: string;
+  state: Record<string, { counter?: number; set?: string[] }>;
+}
+
+export async function view(region: ChaosRegion, id: string): Promise<ProfileView | undefined> {
+  const res = await fetch(`${CHAOS_REGIONS[region].projector}/aggregates/profile/${id}`);
+  if (res.status === 404) return undefined;
+  return (await res.json()) as ProfileView;
+}
+
+export async function stateDigest(region: ChaosRegion): Promise<string> {
+  return (await json<{ digest: string }>(`${CHAOS_REGIONS[region].projector}/digest`)).digest;
+}

@@ -1,0 +1,74 @@
+/** Carries out a chaos plan's faults on the real local topology, and undoes them. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
+import { loadTopology } from '@meridian/topology';
+import type { ChaosFault, ChaosPlan } from '@meridian/testing';
+import { WanControl } from '@meridian/wan';
+
+const run = promisify(execFile);
+const repoRoot = findRepoRoot();
+export const topology = loadTopology('active-active', repoRoot);
+export const wan = new WanControl(`http://127.0.0.1:${topology.wan!.controlPort}`);
+export const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
+
+/** `meridian local up`: starts whatever is not running (brokers, MirrorMaker 2, apps) and waits. */
+export async function upEverything(): Promise<void> {
+  await run('node', [join(repoRoot, 'bin', 'meridian.js'), 'local', 'up', '--topology', 'active-active'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+async function apply(f: ChaosFault): Promise<void> {
+  switch (f.kind) {
+    case 'partition':
+      return wan.isolate(f.region, 'partition');
+    case 'half-open':
+      return wan.isolate(f.region, 'half-open');
+    case 'link-delay':
+      await wan.set(f.region, f.peer!, { delayMs: f.delayMs! });
+      await wan.set(f.peer!, f.region, { delayMs: f.delayMs! });
+      return;
+    case 'broker-kill':
+      return stack.kill(f.region);
+    case 'mirror-kill':
+      return stack.stopProcess(`mm2-${f.region}`, { kill: true });
+    case 'projector-kill':
+      return stack.stopProcess(`projector-${f.region}`, { kill: true });
+  }
+}
+
+async function undo(f: ChaosFault): Promise<void> {
+  switch (f.kind) {
+    case 'partition':
+    case 'half-open':
+    case 'link-delay':
+      await wan.heal();
+      return;
+    case 'broker-kill':
+      return stack.revive(f.region);
+    case 'mirror-kill':
+    case 'projector-kill':
+      return upEverything();
+  }
+}
+
+/** Runs the plan's faults at their times (relative to `t0`); resolves when the last is undone. */
+export async function runFaults(plan: ChaosPlan, t0: number, log: (m: string) => void): Promise<void> {
+  const at = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
+  for (const f of plan.faults) {
+    await at(f.atMs);
+    log(`+${Date.now() - t0} ms ${f.kind} ${f.region}${f.peer ? ` <-> ${f.peer}` : ''}`);
+    await apply(f);
+    await at(f.atMs + f.durationMs);
+    await undo(f);
+    log(`+${Date.now() - t0} ms undone ${f.kind} ${f.region}`);
+  }
+}
+
+/** Back to a whole topology: a clean WAN and every process running. */
+export async function healEverything(): Promise<void> {
+  await wan.heal();
+  await upEverything();
+}
