@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const REQUIRED_TOPOLOGY = 'active-active';
 const cli = join(__dirname, '..', 'bin', 'meridian.js');
 
 function status(): { up: boolean; topology?: string; processes: unknown[] } {
@@ -16,7 +15,12 @@ function status(): { up: boolean; topology?: string; processes: unknown[] } {
   return JSON.parse(out) as { up: boolean; topology?: string; processes: unknown[] };
 }
 
-export default function globalSetup(): void {
+/**
+ * The project names its topology in `globals.MERIDIAN_TOPOLOGY` (default active-active). A different
+ * running topology is an error, unless MERIDIAN_SWITCH_TOPOLOGY=1 (CI runs several suites in a row).
+ */
+export default function globalSetup(_global: unknown, project?: { globals?: Record<string, unknown> }): void {
+  const REQUIRED_TOPOLOGY = String(project?.globals?.MERIDIAN_TOPOLOGY ?? 'active-active');
   let s: ReturnType<typeof status>;
   try {
     s = status();
@@ -29,6 +33,13 @@ export default function globalSetup(): void {
   if (s.up && s.topology === REQUIRED_TOPOLOGY) {
     console.log(`\n[int] using the running ${s.topology} topology (left alone afterwards)`);
     return;
+  }
+  if (process.env.MERIDIAN_SWITCH_TOPOLOGY === '1' && s.processes.length > 0) {
+    console.log(
+      `\n[int] replacing the running ${s.topology ?? 'degraded'} topology with ${REQUIRED_TOPOLOGY}`,
+    );
+    execFileSync('node', [cli, 'local', 'down'], { stdio: 'inherit' });
+    s = { up: false, processes: [] };
   }
   if (s.up || s.processes.length > 0) {
     throw new Error(

@@ -11,6 +11,8 @@ import {
 import { join } from 'node:path';
 import { bootstrapServers, loadTopology, registryUrl, type Topology } from '@meridian/topology';
 import { bootstrapRegions } from './bootstrap';
+import { quorumNamespace, withQuorum } from './quorum';
+import { initDesignation } from '@meridian/quorum';
 import { cliLogger } from './logger';
 import { wanCommand } from './wan.command';
 
@@ -49,6 +51,22 @@ function meridianApps(t: Topology, paths: LocalPaths) {
         },
       });
     }
+    // Phase A: the service writes only while its region holds the primary designation and its lease.
+    const quorum =
+      t.failover && r.etcd
+        ? {
+            ETCD_ENDPOINT: `http://127.0.0.1:${r.etcd.clientPort}`,
+            QUORUM_NAMESPACE: quorumNamespace(t),
+            QUORUM_REGIONS: t.regions.map((x) => x.name).join(','),
+            LEASE_TTL_SECONDS: String(t.failover.leaseTtlSeconds),
+            ...(t.failover.mode === 'automatic'
+              ? {
+                  FAILOVER_ORDER: (t.failover.order ?? t.regions.map((x) => x.name)).join(','),
+                  FAILOVER_AFTER_MS: String(t.failover.failAfterMs),
+                }
+              : {}),
+          }
+        : {};
     if (r.profileService) {
       const port = r.profileService.port;
       apps.push({
@@ -57,7 +75,12 @@ function meridianApps(t: Topology, paths: LocalPaths) {
         script: join(dist, 'profile-service', 'src', 'main.js'),
         port,
         healthUrl: `http://127.0.0.1:${port}/health`,
-        env: { ...common, PORT: String(port), ...(projectorUrl ? { PROJECTOR_URL: projectorUrl } : {}) },
+        env: {
+          ...common,
+          ...quorum,
+          PORT: String(port),
+          ...(projectorUrl ? { PROJECTOR_URL: projectorUrl } : {}),
+        },
       });
     }
     return apps;
@@ -87,7 +110,9 @@ function gatewayApp(t: Topology, paths: LocalPaths, topologyArg: string) {
   return [
     {
       name: 'gateway',
-      region: t.gateway.region,
+      // It runs beside t.gateway.region's network (its WAN links start there) but is global
+      // infrastructure: a region outage (`kill-region`) does not take it down.
+      region: 'global',
       script: join(paths.repoRoot, 'dist', 'apps', 'gateway', 'src', 'main.js'),
       port,
       healthUrl: `http://127.0.0.1:${port}/health`,
@@ -146,6 +171,12 @@ export function localCommand(): Command {
       });
       const log = cliLogger();
       await bootstrapRegions(res.topology, (m) => log.info(m));
+      if (res.topology.failover) {
+        const d = await withQuorum(res.topology, (q) =>
+          initDesignation(q, res.topology.failover!.primary, 'local up'),
+        );
+        log.info(`write primary: ${d.value.region} (epoch ${d.value.epoch}, ${d.value.state})`);
+      }
       if (o.apps) {
         const paths = new LocalPaths(findRepoRoot());
         const appsStarted = await s.startApps([
@@ -191,6 +222,14 @@ export function localCommand(): Command {
     .action(async (region: string, o: { graceful?: boolean }) => {
       await stack().kill(region, { graceful: o.graceful ?? false });
       console.log(`broker of ${region} stopped`);
+    });
+
+  local
+    .command('kill-region <region>')
+    .description('a region outage: SIGKILL every process of the region (`local up` brings them back)')
+    .action(async (region: string) => {
+      const killed = await stack().killRegion(region);
+      console.log(`killed ${killed.join(', ') || 'nothing (not running)'}`);
     });
 
   local

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { failbackCommand, failoverCommand } from './failover.command';
 import { Command } from 'commander';
 import { localCommand } from './local.command';
 import { replayCommand } from './replay.command';
@@ -12,7 +13,9 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(localCommand())
     .addCommand(schemasCommand())
     .addCommand(rpoCommand())
-    .addCommand(replayCommand());
+    .addCommand(replayCommand())
+    .addCommand(failoverCommand())
+    .addCommand(failbackCommand());
   await program.parseAsync(argv);
 }
 

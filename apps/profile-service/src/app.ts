@@ -11,6 +11,7 @@ import {
 } from '@meridian/publisher';
 import type { ProfileServiceConfig } from './config';
 import { OpsController, ProfileController } from './profile.controller';
+import { WRITE_ROLE, WriteRole } from './write-role';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -32,9 +33,12 @@ export async function createProfileService(
           log.warn({ err: e.message }, 'projector unreachable'),
         )
       : undefined);
+  const role = await WriteRole.create(config, log, register);
   @Module({
+    providers: [{ provide: WRITE_ROLE, useValue: role }],
     imports: [
       MeridianModule.forRoot({
+        writeGate: role.gate,
         region: config.REGION,
         kafka: { brokers: config.KAFKA_BROKERS },
         registry: { url: config.REGISTRY_URL },

@@ -6,14 +6,50 @@ const shape = {
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** The local projector's base URL, for reads and for the writer's view of state (optional). */
   PROJECTOR_URL: z.string().url().optional(),
+  /**
+   * Phase A: this region's etcd member (client URL; never the other regions' members). Set, the
+   * service writes only while its region is the designated primary and it holds its lease.
+   */
+  ETCD_ENDPOINT: z.string().url().optional(),
+  /** Key prefix of the topology in etcd, e.g. /meridian/active-passive/ */
+  QUORUM_NAMESPACE: z
+    .string()
+    .regex(/^\/.*\/$/, 'a key prefix that starts and ends with /, e.g. /meridian/active-passive/')
+    .default('/meridian/default/'),
+  /** Every region of the topology, comma-separated (the quorum refuses unknown ones). */
+  QUORUM_REGIONS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  LEASE_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(2),
+  /** Automatic failover: this service also runs a controller candidate (one elected leader acts). */
+  FAILOVER_ORDER: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  FAILOVER_AFTER_MS: z.coerce.number().int().min(0).default(1000),
   AUTO_REGISTER_SCHEMAS: z
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
 };
 
-export type ProfileServiceConfig = z.infer<z.ZodObject<typeof shape>>;
+type Loaded = z.infer<z.ZodObject<typeof shape>>;
+type QuorumKeys =
+  'QUORUM_NAMESPACE' | 'QUORUM_REGIONS' | 'LEASE_TTL_SECONDS' | 'FAILOVER_ORDER' | 'FAILOVER_AFTER_MS';
+/** Phase A settings are optional for callers that build a config in code (tests, benches). */
+export type ProfileServiceConfig = Omit<Loaded, QuorumKeys> & Partial<Pick<Loaded, QuorumKeys>>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProfileServiceConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Loaded {
   return loadEnv('profile-service', shape, env);
 }

@@ -1,3 +1,4 @@
+import { InjectWriteRole, type WriteRole } from './write-role';
 import {
   BadRequestException,
   Body,
@@ -187,9 +188,12 @@ export class ProfileController {
 
 @Controller()
 export class OpsController {
+  constructor(@InjectWriteRole() private readonly role: WriteRole) {}
+
+  /** Liveness, plus whether this region takes writes now (the gateway routes writes by it). */
   @Get('health')
   health() {
-    return { status: 'ok' };
+    return { status: 'ok', region: this.role.region, writes: this.role.health() };
   }
 
   @Get('metrics')

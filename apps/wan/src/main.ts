@@ -16,15 +16,20 @@ async function main(): Promise<void> {
   const paths = new LocalPaths(findRepoRoot());
   const t = loadTopology(config.TOPOLOGY, paths.repoRoot);
   if (!t.wan) throw new Error(`topology ${t.name} has no wan section`);
-  // etcd members restart with new pids: read them from the local state at each new peer connection.
+  // etcd members restart with new pids: read them from the local state at each new peer connection
+  // (keeping the last good answer if the file cannot be read just now).
+  let known = new Map<number, string>();
   const etcdPids = () => {
-    const pids = new Map<number, string>();
-    if (!existsSync(paths.stateFile)) return pids;
-    const s = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {
-      processes: { kind: string; region: string; pid: number }[];
-    };
-    for (const p of s.processes) if (p.kind === 'etcd') pids.set(p.pid, p.region);
-    return pids;
+    try {
+      if (!existsSync(paths.stateFile)) return known;
+      const s = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {
+        processes: { kind: string; region: string; pid: number }[];
+      };
+      known = new Map(s.processes.filter((p) => p.kind === 'etcd').map((p) => [p.pid, p.region]));
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'cannot read the local state; using the last known etcd pids');
+    }
+    return known;
   };
   const mesh = new WanMesh({
     topology: t,

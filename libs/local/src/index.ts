@@ -12,4 +12,4 @@ export {
   type StackStatus,
   type UpOptions,
 } from './stack';
-export { waitFor, WaitTimeoutError, type WaitOptions } from './wait';
+export { WaitAbortError, waitFor, WaitTimeoutError, type WaitOptions } from './wait';

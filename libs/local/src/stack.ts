@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
@@ -30,7 +30,7 @@ import {
   stopProcess,
   tailOf,
 } from './processes';
-import { waitFor } from './wait';
+import { WaitAbortError, waitFor } from './wait';
 
 export interface Logger {
   info(msg: string): void;
@@ -114,9 +114,12 @@ export class LocalStack {
     return JSON.parse(readFileSync(this.paths.stateFile, 'utf8')) as StackState;
   }
 
+  /** Atomically (write, then rename): other processes (the WAN) read this file at any moment. */
   private writeState(s: StackState): void {
     mkdirSync(dirname(this.paths.stateFile), { recursive: true });
-    writeFileSync(this.paths.stateFile, JSON.stringify(s, null, 2));
+    const tmp = `${this.paths.stateFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(s, null, 2));
+    renameSync(tmp, this.paths.stateFile);
   }
 
   private alive(rec: ProcessRecord): boolean {
@@ -464,7 +467,11 @@ export class LocalStack {
     try {
       await waitFor(
         async () => {
-          this.assertStillRunning(state, [name]);
+          try {
+            this.assertStillRunning(state, [name]);
+          } catch (e) {
+            throw new WaitAbortError((e as Error).message, { cause: e }); // no point waiting on
+          }
           return ready();
         },
         { timeoutMs, intervalMs: 250, description },
@@ -590,6 +597,18 @@ export class LocalStack {
     if (!rec || !this.alive(rec))
       throw new LocalError(`the broker of ${regionName} is not running`, 'NOT_UP');
     await stopProcess(rec, this.paths.home, { signal: opts.graceful ? 'SIGTERM' : 'SIGKILL' });
+  }
+
+  /**
+   * A region outage: SIGKILL of every process of the region at once (broker, registry, MirrorMaker 2,
+   * etcd member, services). `up` brings them back. Returns the names killed.
+   */
+  async killRegion(regionName: string): Promise<string[]> {
+    const s = this.requireState();
+    regionOf(loadTopology(s.topology, this.paths.repoRoot), regionName);
+    const victims = s.processes.filter((p) => p.region === regionName && this.alive(p));
+    await Promise.all(victims.map((p) => stopProcess(p, this.paths.home, { signal: 'SIGKILL' })));
+    return victims.map((p) => p.name);
   }
 
   /** Stops one process by its name (`mm2-us-west`, `projector-eu`, …); `local up` starts it again. */

@@ -2,6 +2,11 @@ export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';
 }
 
+/** Thrown from a condition to stop waiting at once (e.g. the process we wait for has exited). */
+export class WaitAbortError extends Error {
+  override readonly name = 'WaitAbortError';
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
@@ -21,6 +26,7 @@ export async function waitFor<T>(
       const v = await condition();
       if (v !== false && v !== undefined) return v;
     } catch (e) {
+      if (e instanceof WaitAbortError) throw (e.cause as Error | undefined) ?? e;
       lastError = e;
     }
     if (Date.now() >= deadline) {

@@ -12,6 +12,7 @@ export {
   type PublishContext,
   type PublishedEvent,
   type PublisherOptions,
+  type WriteGate,
   type WriteStep,
 } from './publisher';
 export {

@@ -40,8 +40,12 @@ export interface PublisherOptions {
   registry: { url: string } | SchemaRegistry;
   /** Register missing schemas on first use (development); CI/deploy should run `meridian schemas register`. */
   autoRegisterSchemas?: boolean;
-  /** Current fencing epoch of this region's writers (failover raises it). */
-  writerEpoch?: () => number;
+  /**
+   * Phase A: whether this process may write now, and its fencing epoch (stamped as `writerEpoch` on
+   * every event). Checked before each write; a refusal is a NOT_WRITER error (HTTP 503) and nothing
+   * is published. Without a gate every write is accepted at epoch 0 (Phase B).
+   */
+  writeGate?: () => WriteGate;
   /** The local projector's state, so writes see what other regions wrote. */
   snapshots?: SnapshotSource;
   lingerMs?: number;
@@ -52,6 +56,9 @@ export interface PublisherOptions {
   logger?: Logger;
   metrics?: Registry;
 }
+
+export type WriteGate =
+  { accepting: true; epoch: number } | { accepting: false; epoch: number; reason: string };
 
 export interface PublishedEvent {
   eventId: string;
@@ -121,7 +128,7 @@ export class EventPublisher {
         (opts.metrics.getSingleMetric('meridian_publish_events_total') as Counter | undefined) ??
         new Counter({
           name: 'meridian_publish_events_total',
-          help: 'Events published, by aggregate type and outcome (stored | not_stored | invalid).',
+          help: 'Events published, by aggregate type and outcome (stored | not_stored | invalid | refused).',
           labelNames: ['aggregate_type', 'outcome'],
           registers: [opts.metrics],
         });
@@ -182,6 +189,15 @@ export class EventPublisher {
     ctx: PublishContext = {},
   ): Promise<PublishedEvent[]> {
     if (this.closing) throw new PublisherError('shutting down: not accepting writes', 'SHUTTING_DOWN', true);
+    const gate = this.opts.writeGate?.() ?? { accepting: true as const, epoch: 0 };
+    if (!gate.accepting) {
+      this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, steps.length);
+      throw new PublisherError(
+        `region ${this.opts.region} does not accept writes now (${gate.reason}, epoch ${gate.epoch})`,
+        'NOT_WRITER',
+        true,
+      );
+    }
     const started = process.hrtime.bigint();
     const prepared = await this.writer.prepare(
       aggregateType,
@@ -192,7 +208,9 @@ export class EventPublisher {
     let events: MeridianEvent[];
     let messages: { key: string; value: Buffer; headers: Record<string, string> }[];
     try {
-      events = prepared.ops.map((op, i) => this.toEvent(aggregateType, aggregateId, op, steps[i]!, ctx));
+      events = prepared.ops.map((op, i) =>
+        this.toEvent(aggregateType, aggregateId, op, steps[i]!, ctx, gate.epoch),
+      );
       messages = await Promise.all(events.map((e) => this.serde.encode(e)));
     } catch (e) {
       prepared.abort();
@@ -229,6 +247,7 @@ export class EventPublisher {
     op: Operation,
     step: WriteStep,
     ctx: PublishContext,
+    writerEpoch: number,
   ): MeridianEvent {
     return {
       ...step.payload(op),
@@ -238,7 +257,7 @@ export class EventPublisher {
         aggregateId,
         originRegion: this.opts.region,
         hlc: op.hlc,
-        writerEpoch: this.opts.writerEpoch?.() ?? 0,
+        writerEpoch,
         causationId: ctx.causationId ?? null,
         correlationId: ctx.correlationId ?? null,
         occurredAt: op.hlc.wallMs,

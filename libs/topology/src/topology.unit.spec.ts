@@ -31,9 +31,11 @@ describe('shipped topologies', () => {
       for (const b of t.regions) if (a !== b) expect(t.flows).toContainEqual({ from: a.name, to: b.name });
   });
 
-  it('active-passive mirrors us-east into us-west only', () => {
+  it('active-passive has one primary, a quorum member per region, and a full mesh for whoever is promoted', () => {
     const t = loadTopology('active-passive', repoRoot);
-    expect(t.flows).toEqual([{ from: 'us-east', to: 'us-west' }]);
+    expect(t.failover).toMatchObject({ primary: 'us-east', mode: 'automatic' });
+    expect(t.regions.every((r) => r.etcd)).toBe(true);
+    expect(t.flows).toHaveLength(6);
   });
 
   it.each(['active-active', 'active-passive'])(

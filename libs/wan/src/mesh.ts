@@ -81,7 +81,12 @@ export class WanMesh {
     target: { host: string; port: number },
   ): Promise<void> {
     client.pause(); // hold the caller's first bytes until its link is known
-    const pids = this.o.etcdPids?.() ?? new Map<number, string>();
+    let pids = new Map<number, string>();
+    try {
+      pids = this.o.etcdPids?.() ?? pids;
+    } catch (e) {
+      this.o.log?.(`cannot tell etcd members apart: ${(e as Error).message}`);
+    }
     const owner = await connectionOwner(client.remotePort ?? 0, listenPort, [...pids.keys()]).catch(
       () => undefined,
     );

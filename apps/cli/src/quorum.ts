@@ -1,0 +1,27 @@
+import { Quorum } from '@meridian/quorum';
+import { region as regionOf, type Topology } from '@meridian/topology';
+
+/** Every topology has its own key prefix in etcd. */
+export function quorumNamespace(t: Topology): string {
+  return `/meridian/${t.name}/`;
+}
+
+/**
+ * Runs `fn` with a quorum client on one region's etcd member (default: the first region's). An
+ * operator talks to a member of a region that is up: after a region dies, give a surviving one.
+ */
+export async function withQuorum<T>(t: Topology, fn: (q: Quorum) => Promise<T>, via?: string): Promise<T> {
+  const r = via ? regionOf(t, via) : t.regions.find((x) => x.etcd);
+  if (!r?.etcd) throw new Error(`topology ${t.name} has no etcd member${via ? ` in ${via}` : ''}`);
+  const q = new Quorum({
+    hosts: `http://127.0.0.1:${r.etcd.clientPort}`,
+    namespace: quorumNamespace(t),
+    regions: t.regions.map((x) => x.name),
+    callTimeoutMs: 3000,
+  });
+  try {
+    return await fn(q);
+  } finally {
+    q.close();
+  }
+}

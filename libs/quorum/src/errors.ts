@@ -1,0 +1,48 @@
+/** Root of every error thrown by @meridian/quorum. */
+export type QuorumErrorCode =
+  | 'UNREACHABLE' // the local etcd member did not answer in time (or has no quorum): retry later
+  | 'CONFLICT' // a compare-and-swap lost: someone else changed the designation first
+  | 'NO_DESIGNATION' // the namespace holds no designation yet (run initDesignation)
+  | 'CORRUPT' // a stored value is not what this library writes
+  | 'UNKNOWN_REGION'
+  | 'ALREADY_PRIMARY'
+  | 'NO_LIVE_MEMBER'
+  | 'INVALID_CONFIG'
+  | 'CLOSED';
+
+export class QuorumError extends Error {
+  override readonly name: string = 'QuorumError';
+  constructor(
+    message: string,
+    readonly code: QuorumErrorCode,
+    readonly retriable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A compare-and-swap on the designation found another revision than the one it was based on. */
+export class DesignationConflictError extends QuorumError {
+  override readonly name = 'DesignationConflictError';
+  constructor(
+    readonly expectedRevision: string,
+    readonly actualRevision: string | undefined,
+    what: string,
+  ) {
+    super(
+      `${what}: the designation changed meanwhile (expected mod revision ${expectedRevision}, found ${
+        actualRevision ?? 'none'
+      }); re-read it and decide again`,
+      'CONFLICT',
+      false,
+    );
+  }
+}
+
+/** Wraps an etcd client failure (timeout, unavailable, no leader) as a retriable UNREACHABLE. */
+export function unreachable(what: string, cause: unknown): QuorumError {
+  if (cause instanceof QuorumError) return cause;
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  return new QuorumError(`${what}: etcd did not answer (${msg})`, 'UNREACHABLE', true, { cause });
+}

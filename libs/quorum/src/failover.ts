@@ -1,0 +1,299 @@
+import type { Logger } from 'pino';
+import { casDesignation, requireDesignation } from './designation';
+import { DesignationConflictError, QuorumError } from './errors';
+import { type Designation, validateRegion, type VersionedDesignation, type VersionedMember } from './model';
+import type { Quorum } from './quorum';
+
+export interface DrainResult {
+  drained: boolean;
+  /** What is not yet replicated (e.g. "us-east → us-west: 42 records behind"); reported as at risk. */
+  detail: string;
+}
+
+export interface FailoverOptions {
+  /** The region to promote. */
+  to: string;
+  /** Who runs it (`operator:<name>`), stored in the designation. */
+  by: string;
+  reason?: string;
+  /** At least every writer's lease TTL: how long a silent member of the old region may still admit. */
+  ttlSeconds: number;
+  /** Whether the old region's writes have reached `to` (e.g. MirrorMaker lag is zero). */
+  drained?: (from: string) => Promise<DrainResult>;
+  /** Give up waiting for `drained` after this long, and promote anyway (default 60 000). */
+  drainTimeoutMs?: number;
+  drainPollMs?: number;
+  /** How long to wait for a writer of `to` to admit at the new epoch (default 30 000). */
+  confirmTimeoutMs?: number;
+  /** Promote even though `to` has no live member (nobody will accept writes until one starts). */
+  force?: boolean;
+  log?: Logger;
+}
+
+export interface FailoverReport {
+  from: string;
+  to: string;
+  fromEpoch: number;
+  toEpoch: number;
+  /** The run resumed a failover left in `fencing` (step 1 was done before). */
+  resumed: boolean;
+  steps: {
+    fence: { ms: number; modRevision: string };
+    /** How the old region was seen to stop: every member refusing or gone, or the TTL elapsed. */
+    quiesce: { ms: number; how: 'members-refused' | 'ttl-elapsed'; silent: string[] };
+    drain: { ms: number; drained: boolean; detail: string; attempts: number };
+    promote: { ms: number; modRevision: string };
+    confirm: { ms: number; confirmed: boolean; instanceId?: string };
+  };
+  totalMs: number;
+  /** Not empty when data may be lost (not drained) or the new region did not confirm. */
+  warnings: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Retries `fn` while it fails with a retriable QuorumError, until `deadline` (epoch ms). */
+async function retrying<T>(fn: () => Promise<T>, deadline: number): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof QuorumError && e.retriable) || Date.now() >= deadline) throw e;
+      await sleep(200);
+    }
+  }
+}
+
+/**
+ * A CAS that may be retried: when a previous attempt committed but its answer was lost, the retry
+ * finds our own value in place and takes it as success.
+ */
+async function casOnce(
+  q: Quorum,
+  expected: VersionedDesignation,
+  next: Designation,
+  what: string,
+): Promise<VersionedDesignation> {
+  try {
+    return await casDesignation(q, expected, next, [], what);
+  } catch (e) {
+    if (!(e instanceof DesignationConflictError)) throw e;
+    const now = await requireDesignation(q);
+    const v = now.value;
+    if (
+      v.region === next.region &&
+      v.epoch === next.epoch &&
+      v.state === next.state &&
+      v.since === next.since
+    ) {
+      return now;
+    }
+    throw e;
+  }
+}
+
+function liveAccepting(members: readonly VersionedMember[]): VersionedMember[] {
+  return members.filter((m) => m.value.accepting);
+}
+
+/**
+ * The manual failover runbook (Phase A):
+ *
+ * 1. fence: CAS the designation to `{ region: old, epoch: e+1, state: 'fencing' }` — every writer
+ *    stops admitting when it sees it (watch), or within ttl − margin when it cannot re-read it;
+ * 2. wait until every member of the old region says `accepting: false` or has expired; if some stay
+ *    silent, wait until `ttlSeconds` passed since the fence committed (the lease and re-read rules
+ *    guarantee that no writer admits on the old designation after that);
+ * 3. call `drained(old)` until it says drained or `drainTimeoutMs` passes, then go on and report what
+ *    is at risk;
+ * 4. promote: CAS to `{ region: to, epoch: e+1, state: 'active' }`;
+ * 5. confirm: wait until a member of `to` says `accepting: true` at epoch e+1.
+ *
+ * Re-running it after an interruption resumes from a `fencing` designation. Refuses (QuorumError)
+ * when `to` is unknown, already primary, or has no live member (unless `force`).
+ */
+export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverReport> {
+  validateRegion(o.to, 'failover to');
+  if (!q.regions.includes(o.to)) {
+    throw new QuorumError(
+      `failover: unknown region "${o.to}" (regions: ${q.regions.join(', ')})`,
+      'UNKNOWN_REGION',
+      false,
+    );
+  }
+  if (!Number.isInteger(o.ttlSeconds) || o.ttlSeconds < 1) {
+    throw new QuorumError(
+      `failover: ttlSeconds ${o.ttlSeconds} must be a whole number ≥ 1`,
+      'INVALID_CONFIG',
+      false,
+    );
+  }
+  const log = o.log ?? q.log.child({ op: 'failover' });
+  const t0 = Date.now();
+  const opDeadline = (ms: number): number => Date.now() + ms;
+  const warnings: string[] = [];
+
+  // ---- preconditions -------------------------------------------------------------------------
+  const current = await retrying(() => requireDesignation(q), opDeadline(10_000));
+  const from = current.value.region;
+  if (from === o.to && current.value.state === 'active') {
+    throw new QuorumError(
+      `failover: ${o.to} is already the primary (epoch ${current.value.epoch})`,
+      'ALREADY_PRIMARY',
+      false,
+    );
+  }
+  const target = await retrying(() => q.members(o.to), opDeadline(10_000));
+  if (target.members.length === 0) {
+    if (!o.force) {
+      throw new QuorumError(
+        `failover: ${o.to} has no live writer registered; start its services first, or pass force`,
+        'NO_LIVE_MEMBER',
+        false,
+      );
+    }
+    warnings.push(`${o.to} had no live writer: nobody accepts writes until one starts`);
+  }
+  const oldMembers = await retrying(() => q.members(from), opDeadline(10_000));
+  const longestTtl = Math.max(o.ttlSeconds, ...oldMembers.members.map((m) => m.value.ttlSeconds ?? 0));
+  if (longestTtl > o.ttlSeconds) {
+    throw new QuorumError(
+      `failover: a writer of ${from} holds a ${longestTtl} s lease, longer than ttlSeconds ${o.ttlSeconds}; pass ttlSeconds ≥ ${longestTtl}`,
+      'INVALID_CONFIG',
+      false,
+    );
+  }
+
+  // ---- 1. fence ---------------------------------------------------------------------------------
+  let fenced: VersionedDesignation;
+  let fencedAt: number;
+  const resumed = current.value.state === 'fencing';
+  const s1 = Date.now();
+  if (resumed) {
+    fenced = current;
+    // We do not know when the fence committed: count the TTL from now.
+    fencedAt = Date.now();
+    log.warn({ designation: current.value }, 'resuming a failover left fencing');
+  } else {
+    const next: Designation = {
+      region: from,
+      epoch: current.value.epoch + 1,
+      state: 'fencing',
+      since: Date.now(),
+      by: o.by,
+      reason: o.reason ?? `failover to ${o.to}`,
+    };
+    fenced = await casOnce(q, current, next, `fencing ${from}`);
+    // The fence committed before the response arrived: counting from here over-waits, never under.
+    fencedAt = Date.now();
+    log.info({ designation: next }, `fenced ${from}`);
+  }
+  const fenceMs = Date.now() - s1;
+  const newEpoch = fenced.value.epoch;
+
+  // ---- 2. quiesce ------------------------------------------------------------------------------
+  const s2 = Date.now();
+  const ttlMs = o.ttlSeconds * 1000;
+  let how: 'members-refused' | 'ttl-elapsed' = 'ttl-elapsed';
+  let silent: string[] = [];
+  while (Date.now() < fencedAt + ttlMs) {
+    try {
+      const m = await q.members(from);
+      const still = liveAccepting(m.members);
+      silent = still.map((x) => x.value.instanceId);
+      if (still.length === 0) {
+        how = 'members-refused';
+        break;
+      }
+    } catch (e) {
+      if (!(e instanceof QuorumError && e.retriable)) throw e;
+    }
+    await sleep(50);
+  }
+  if (how === 'ttl-elapsed') {
+    const left = fencedAt + ttlMs - Date.now();
+    if (left > 0) await sleep(left);
+    log.warn({ silent }, `members of ${from} did not confirm refusing; waited the lease TTL instead`);
+  } else {
+    silent = [];
+  }
+  const quiesceMs = Date.now() - s2;
+
+  // ---- 3. drain ----------------------------------------------------------------------------------
+  const s3 = Date.now();
+  let drain: DrainResult = { drained: true, detail: 'no drain check given' };
+  let attempts = 0;
+  if (o.drained) {
+    const until = Date.now() + (o.drainTimeoutMs ?? 60_000);
+    for (;;) {
+      attempts++;
+      try {
+        drain = await o.drained(from);
+      } catch (e) {
+        drain = { drained: false, detail: `drain check failed: ${(e as Error).message}` };
+      }
+      if (drain.drained || Date.now() >= until) break;
+      await sleep(Math.min(o.drainPollMs ?? 500, Math.max(0, until - Date.now())));
+    }
+    if (!drain.drained) {
+      warnings.push(`not drained after ${Date.now() - s3} ms; at risk: ${drain.detail}`);
+      log.warn({ detail: drain.detail }, `${from} not drained; promoting ${o.to} anyway — at risk`);
+    }
+  }
+  const drainMs = Date.now() - s3;
+
+  // ---- 4. promote ----------------------------------------------------------------------------------
+  const s4 = Date.now();
+  const next: Designation = {
+    region: o.to,
+    epoch: newEpoch,
+    state: 'active',
+    since: Date.now(),
+    by: o.by,
+    reason: o.reason ?? `failover from ${from}`,
+  };
+  const promoted = await retrying(() => casOnce(q, fenced, next, `promoting ${o.to}`), opDeadline(10_000));
+  log.info({ designation: next }, `promoted ${o.to}`);
+  const promoteMs = Date.now() - s4;
+
+  // ---- 5. confirm ----------------------------------------------------------------------------------
+  const s5 = Date.now();
+  const confirmUntil = Date.now() + (o.confirmTimeoutMs ?? 30_000);
+  let confirmedBy: string | undefined;
+  while (Date.now() < confirmUntil) {
+    try {
+      const m = await q.members(o.to);
+      confirmedBy = m.members.find((x) => x.value.accepting && x.value.epoch === newEpoch)?.value.instanceId;
+      if (confirmedBy) break;
+    } catch (e) {
+      if (!(e instanceof QuorumError && e.retriable)) throw e;
+    }
+    await sleep(50);
+  }
+  if (!confirmedBy) {
+    warnings.push(`no writer of ${o.to} admitted writes at epoch ${newEpoch} within ${Date.now() - s5} ms`);
+    log.error(`no writer of ${o.to} confirmed epoch ${newEpoch}`);
+  }
+  const report: FailoverReport = {
+    from,
+    to: o.to,
+    fromEpoch: current.value.epoch,
+    toEpoch: newEpoch,
+    resumed,
+    steps: {
+      fence: { ms: fenceMs, modRevision: fenced.modRevision },
+      quiesce: { ms: quiesceMs, how, silent },
+      drain: { ms: drainMs, drained: drain.drained, detail: drain.detail, attempts },
+      promote: { ms: promoteMs, modRevision: promoted.modRevision },
+      confirm: {
+        ms: Date.now() - s5,
+        confirmed: confirmedBy !== undefined,
+        ...(confirmedBy ? { instanceId: confirmedBy } : {}),
+      },
+    },
+    totalMs: Date.now() - t0,
+    warnings,
+  };
+  log.info({ report }, 'failover done');
+  return report;
+}

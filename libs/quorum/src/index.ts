@@ -1,0 +1,22 @@
+export { QuorumError, DesignationConflictError, type QuorumErrorCode } from './errors';
+export {
+  KEYS,
+  type Designation,
+  type MemberRecord,
+  type VersionedDesignation,
+  type VersionedMember,
+} from './model';
+export { Quorum, type QuorumOptions, type RawCompare, type TxnOp } from './quorum';
+export {
+  casDesignation,
+  initDesignation,
+  readDesignation,
+  requireDesignation,
+  watchDesignation,
+  type DesignationWatch,
+} from './designation';
+export { admit, type AdmissionState, type RefusalReason, type WriteAdmission } from './admission';
+export { WriterLease, type WriterLeaseOptions, type WriterLeaseStatus } from './writer-lease';
+export { failover, type DrainResult, type FailoverOptions, type FailoverReport } from './failover';
+export { FailoverController, type FailoverControllerOptions, type PromotionEvent } from './controller';
+export { EpochTracker, type EpochObservation, type EpochTrackerStats } from './epoch-tracker';
