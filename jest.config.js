@@ -24,6 +24,16 @@ module.exports = {
       slowTestThreshold: 30,
     },
     {
+      // Phase A (active-passive topology): split-brain and failover drills.
+      ...base,
+      displayName: 'failover',
+      testMatch: ['<rootDir>/test/failover/**/*.failover-spec.ts'],
+      globals: { MERIDIAN_TOPOLOGY: 'active-passive' },
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/setup-int.ts'],
+    },
+    {
       // `npm run test:chaos`: seeded fault scenarios on the real topology (test/chaos/run.js).
       ...base,
       displayName: 'chaos',

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { Quorum } from '@meridian/quorum';
 import { region as regionOf, type Topology } from '@meridian/topology';
 
@@ -18,6 +19,8 @@ export async function withQuorum<T>(t: Topology, fn: (q: Quorum) => Promise<T>, 
     namespace: quorumNamespace(t),
     regions: t.regions.map((x) => x.name),
     callTimeoutMs: 3000,
+    // The CLI prints its own report; the library's step logs only when something goes wrong.
+    logger: pino({ name: 'meridian-quorum', level: 'warn' }),
   });
   try {
     return await fn(q);

@@ -10,6 +10,7 @@ import {
   ProjectionEngine,
   type AggregateModel,
 } from '@meridian/projector';
+import { EpochTracker } from '@meridian/quorum';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
@@ -33,6 +34,9 @@ export class Projector {
   private readonly log: Logger;
   private readonly applied: Counter;
   private readonly deadLettered: Counter;
+  /** Writer epochs in arrival order: an event older than the newest epoch seen is surfaced. */
+  readonly epochs = new EpochTracker();
+  private readonly staleEpochs: Counter;
 
   constructor(
     readonly config: ProjectorConfig,
@@ -59,7 +63,32 @@ export class Projector {
         nodeId: `${config.REGION}.projector`,
         maxForwardSkewMs: config.MAX_FORWARD_SKEW_MS,
       }),
+      onEvent: (event, source) => {
+        const env = event.envelope;
+        const seen = this.epochs.observe(Number(env.writerEpoch), env.originRegion);
+        if (seen.stale) {
+          this.staleEpochs.inc({ region: config.REGION, origin: env.originRegion });
+          this.log.warn(
+            {
+              eventId: env.eventId,
+              origin: env.originRegion,
+              epoch: Number(env.writerEpoch),
+              highest: seen.highest,
+              ...source,
+            },
+            'event from a stale writer epoch (written by a fenced primary, or arriving late)',
+          );
+        }
+      },
     });
+    this.staleEpochs =
+      (metrics.getSingleMetric('meridian_projector_stale_epoch_events_total') as Counter | undefined) ??
+      new Counter({
+        name: 'meridian_projector_stale_epoch_events_total',
+        help: 'Events whose writer epoch is older than one already seen (Phase A fencing).',
+        labelNames: ['region', 'origin'],
+        registers: [metrics],
+      });
     const counter = (name: string, help: string) =>
       (metrics.getSingleMetric(name) as Counter | undefined) ??
       new Counter({ name, help, labelNames: ['region', 'topic'], registers: [metrics] });

@@ -83,7 +83,12 @@ export class ReadController {
   async positions() {
     const list = await this.projector.store.positions();
     const stats = await this.projector.store.stats();
-    return { region: this.projector.config.REGION, positions: list, stats };
+    return {
+      region: this.projector.config.REGION,
+      positions: list,
+      stats,
+      writerEpochs: this.projector.epochs.stats(),
+    };
   }
 
   @Get('health')

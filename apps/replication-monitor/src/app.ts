@@ -18,7 +18,11 @@ class RpoController {
   /** Every flow's RPO (records, ms), projection lag, replication latency, staleness and target. */
   @Get('rpo')
   rpo() {
-    return { atMs: Date.now(), flows: this.monitor.flows() };
+    return {
+      atMs: Date.now(),
+      flows: this.monitor.flows(),
+      staleEpochEvents: this.monitor.staleEpochEvents(),
+    };
   }
 
   @Get('metrics')

@@ -16,6 +16,14 @@ export function registerMonitorMetrics(monitor: ReplicationMonitor, registry: Re
         collect(this);
       },
     });
+  g(
+    'meridian_stale_epoch_events',
+    "Events a region's projector saw with a writer epoch older than one already seen (Phase A).",
+    ['region'],
+    (gauge) => {
+      for (const [region, n] of Object.entries(monitor.staleEpochEvents())) gauge.set({ region }, n);
+    },
+  );
   g('meridian_rpo_records', 'Acknowledged source records not yet in the target.', perPartition, (gauge) => {
     for (const f of monitor.flows())
       for (const p of f.partitions)

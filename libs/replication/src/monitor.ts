@@ -64,6 +64,8 @@ interface RegionState {
   heartbeatMs: Map<string, { timestampMs: number; arrivedAtMs: number }>;
   /** Projector positions: `${topic}:${partition}` → next offset. */
   applied: Map<string, bigint>;
+  /** Events the region's projector saw with a writer epoch older than one it had already seen. */
+  staleEpochEvents?: number;
 }
 
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -218,8 +220,10 @@ export class ReplicationMonitor {
         const res = await fetch(`${url}/positions`, { signal: AbortSignal.timeout(500) });
         const body = (await res.json()) as {
           positions: { topic: string; partition: number; nextOffset: string }[];
+          writerEpochs?: { stale: number };
         };
         for (const p of body.positions) st.applied.set(key(p.topic, p.partition), BigInt(p.nextOffset));
+        if (body.writerEpochs) st.staleEpochEvents = body.writerEpochs.stale;
       } catch {
         // Keep the last positions: projection lag then grows with the mirror, which is the truth.
       }
@@ -309,6 +313,14 @@ export class ReplicationMonitor {
   }
 
   /** The latest figures of every flow (stale ones included, with their age). */
+  /** Per region, events its projector saw carrying a stale writer epoch (Phase A fencing evidence). */
+  staleEpochEvents(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, st] of this.regions)
+      if (st.staleEpochEvents !== undefined) out[name] = st.staleEpochEvents;
+    return out;
+  }
+
   flows(): FlowFigures[] {
     return this.o.topology.flows.flatMap((f) => {
       const x = this.last.get(`${f.from}->${f.to}`);

@@ -17,3 +17,4 @@ export {
   type ChaosFaultKind,
   type ChaosPlan,
 } from './chaos-plan';
+export { runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';

@@ -81,6 +81,10 @@ export async function startWanControl(mesh: WanMesh, port: number): Promise<Serv
       }
     })();
   });
+  // Clients pool connections: an idle timeout shorter than theirs closes a socket just as they reuse
+  // it ("other side closed"). Same choice as the services (libs/config listenHttp).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await listen(server, port);
   return server;
 }
@@ -92,12 +96,15 @@ export class WanControl {
   constructor(private readonly baseUrl: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(5000),
-    });
+    const send = () =>
+      fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(5000),
+      });
+    // Every control call is idempotent (set, heal, reset, read): one retry on a dropped connection.
+    const res = await send().catch(() => send());
     const json = (await res.json()) as T & { error?: string };
     if (!res.ok) throw new Error(`WAN control ${method} ${path}: ${res.status} ${json.error ?? ''}`);
     return json;

@@ -81,19 +81,29 @@ export class WanMesh {
     target: { host: string; port: number },
   ): Promise<void> {
     client.pause(); // hold the caller's first bytes until its link is known
-    let pids = new Map<number, string>();
-    try {
-      pids = this.o.etcdPids?.() ?? pids;
-    } catch (e) {
-      this.o.log?.(`cannot tell etcd members apart: ${(e as Error).message}`);
+    // A member may dial its peers before `local up` has recorded its pid: ask again for a while.
+    // A connection that cannot be placed on a link is reset (etcd redials), never passed unshaped,
+    // or a partition would leak.
+    let from: string | undefined;
+    for (let attempt = 0; attempt < 20 && from === undefined && !client.destroyed; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
+      let pids = new Map<number, string>();
+      try {
+        pids = this.o.etcdPids?.() ?? pids;
+      } catch (e) {
+        this.o.log?.(`cannot tell etcd members apart: ${(e as Error).message}`);
+      }
+      const owner = await connectionOwner(client.remotePort ?? 0, listenPort, [...pids.keys()]).catch(
+        () => undefined,
+      );
+      from = owner === undefined ? undefined : pids.get(owner);
     }
-    const owner = await connectionOwner(client.remotePort ?? 0, listenPort, [...pids.keys()]).catch(
-      () => undefined,
-    );
-    const from = owner === undefined ? undefined : pids.get(owner);
-    const link = from && from !== to ? this.links.get(linkKey(from, to)) : undefined;
-    if (!link) this.o.log?.(`etcd peer connection into ${to} from an unknown process: not shaped`);
-    (link ?? new Link(`direct->${to}`)).carry(client, target);
+    if (from === undefined || from === to) {
+      this.o.log?.(`etcd peer connection into ${to} from an unidentified process: reset`);
+      client.resetAndDestroy();
+      return;
+    }
+    this.link(from, to).carry(client, target);
     client.resume();
   }
 

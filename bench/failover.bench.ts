@@ -1,0 +1,146 @@
+/**
+ * Failover drills, repeated (BENCH_DRILLS, default 10), on whichever topology is up:
+ * - active-passive (Phase A): the primary region dies; the controller promotes a standby. RTO = last
+ *   acknowledged write before the kill → first acknowledged write sent after it, through the gateway;
+ *   RPO = acknowledged events of the dead primary missing from the survivor. Then the region comes
+ *   back and the primary fails back, for the next drill.
+ * - active-active (Phase B): one region dies (rotating); the gateway routes around it.
+ * Beside them, the configured floors measured against: lease TTL + failAfterMs (Phase A detection),
+ * and the gateway's health-check interval (Phase B), and the roadmap targets.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
+import { failover, Quorum, readDesignation } from '@meridian/quorum';
+import { bootstrapServers, region, registryUrl, remoteTopicName, type Topology } from '@meridian/topology';
+import { runDrill, waitFor, type DrillResult } from '@meridian/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { percentile } from './report';
+import type { BenchReport } from './run';
+
+const DRILLS = Number(process.env.BENCH_DRILLS ?? 10);
+const run = promisify(execFile);
+
+function quorumVia(t: Topology, name: string): Quorum {
+  return new Quorum({
+    hosts: `http://127.0.0.1:${region(t, name).etcd!.clientPort}`,
+    namespace: `/meridian/${t.name}/`,
+    regions: t.regions.map((r) => r.name),
+    callTimeoutMs: 3000,
+  });
+}
+
+async function upEverything(t: Topology, repoRoot: string): Promise<void> {
+  await run('node', [join(repoRoot, 'bin', 'meridian.js'), 'local', 'up', '--topology', t.name], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+async function ensurePrimary(t: Topology, home: string): Promise<void> {
+  const q = quorumVia(t, home);
+  try {
+    const d = await readDesignation(q);
+    if (!(d?.value.region === home && d.value.state === 'active'))
+      await failover(q, {
+        to: home,
+        by: 'bench',
+        reason: 'failback',
+        ttlSeconds: t.failover!.leaseTtlSeconds,
+        drainTimeoutMs: 30_000,
+      });
+  } finally {
+    q.close();
+  }
+  const url = `http://127.0.0.1:${region(t, home).profileService!.port}/health`;
+  await waitFor(
+    async () => {
+      const res = await fetch(url).catch(() => undefined);
+      return res?.ok && ((await res.json()) as { writes: { accepting: boolean } }).writes.accepting;
+    },
+    { timeoutMs: 60_000, description: `${home} to accept writes` },
+  );
+}
+
+export default async function failoverBench(): Promise<BenchReport> {
+  const repoRoot = findRepoRoot();
+  const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
+  const t = stack.currentTopology();
+  if (!t?.gateway)
+    throw new Error('bring a topology with a gateway up first (npm start, or local up -t active-passive)');
+  const phaseA = t.failover !== undefined;
+  const names = t.regions.map((r) => r.name);
+  const results: DrillResult[] = [];
+  for (let i = 0; i < DRILLS; i++) {
+    const victim = phaseA ? t.failover!.primary : names[i % names.length]!;
+    const survivor = names.find((n) => n !== victim)!;
+    if (phaseA) await ensurePrimary(t, victim);
+    const s = region(t, survivor);
+    const r = await runDrill({
+      gatewayUrl: `http://127.0.0.1:${t.gateway.port}`,
+      victim,
+      kill: () => stack.killRegion(victim),
+      survivor: {
+        kafka: new Kafka({
+          clientId: 'bench-failover',
+          brokers: [bootstrapServers(s)],
+          logLevel: logLevel.NOTHING,
+        }),
+        registryUrl: registryUrl(s)!,
+        mirroredTopic: remoteTopicName(victim, 'meridian.profile'),
+      },
+      timeoutMs: 300_000,
+    });
+    results.push(r);
+    console.log(
+      `  drill ${i + 1}/${DRILLS} (${victim} killed): RTO ${r.rtoMs} ms, RPO ${r.rpoRecords} records / ${r.rpoMs} ms`,
+    );
+    await upEverything(t, repoRoot);
+  }
+  if (phaseA) await ensurePrimary(t, t.failover!.primary);
+  const rto = results.map((r) => r.rtoMs);
+  const rpoRec = results.map((r) => r.rpoRecords);
+  const rpoMs = results.map((r) => r.rpoMs);
+  const target = phaseA ? { rto: 300_000, rpo: 60_000 } : { rto: 1000, rpo: 100 };
+  const floor = phaseA
+    ? {
+        name: 'lease TTL + failAfterMs (detection floor)',
+        value: t.failover!.leaseTtlSeconds * 1000 + t.failover!.failAfterMs,
+      }
+    : { name: 'gateway health-check interval', value: 500 };
+  const phase = phaseA ? 'Phase A (automatic)' : 'Phase B';
+  return {
+    bench: `failover drills, ${phase}, ${DRILLS} drills (${t.name})`,
+    lines: [
+      { name: 'RTO median', value: percentile(rto, 50), unit: 'ms', baseline: { ...floor, unit: 'ms' } },
+      {
+        name: 'RTO max',
+        value: Math.max(...rto),
+        unit: 'ms',
+        baseline: { name: 'target', value: target.rto, unit: 'ms' },
+      },
+      {
+        name: 'RPO median',
+        value: percentile(rpoMs, 50),
+        unit: 'ms',
+        baseline: { name: 'target', value: target.rpo, unit: 'ms' },
+      },
+      {
+        name: 'RPO max',
+        value: Math.max(...rpoMs),
+        unit: 'ms',
+        baseline: { name: 'target', value: target.rpo, unit: 'ms' },
+      },
+      { name: 'RPO records median', value: percentile(rpoRec, 50), unit: 'records' },
+      { name: 'RPO records max', value: Math.max(...rpoRec), unit: 'records' },
+    ],
+    distributions: [
+      {
+        name: `rto-${phaseA ? 'a' : 'b'}`,
+        unit: 'ms',
+        samples: rto,
+        floor: { name: floor.name, value: floor.value },
+      },
+    ],
+  };
+}

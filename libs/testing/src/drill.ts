@@ -1,0 +1,145 @@
+import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
+import type { Kafka } from 'kafkajs';
+import { uniqueName } from './names';
+import { readRecords } from './kafka';
+
+/**
+ * A failover drill through the global gateway: a steady write load, one region killed, writes go on
+ * until they succeed again. What clients saw (RTO: last acknowledged write before the kill → first
+ * acknowledged write sent after it) and what was lost (RPO: writes the dead region acknowledged that
+ * the survivor's copy of its topic does not hold, as records and as time before the kill).
+ */
+export interface DrillOptions {
+  gatewayUrl: string;
+  victim: string;
+  kill: () => Promise<unknown>;
+  /** The survivor's Kafka and registry, and its copy of the victim's topic. */
+  survivor: { kafka: Kafka; registryUrl: string; mirroredTopic: string };
+  /** Load before the kill. */
+  warmMs?: number;
+  /** Keep writing this long after the first write that succeeded after the kill. */
+  settleMs?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+  /** Wait for the survivor's mirror to take what it still can before counting losses. */
+  mirrorGraceMs?: number;
+}
+
+export interface DrillWrite {
+  startMs: number;
+  endMs: number;
+  status: number;
+  region?: string;
+  eventIds: string[];
+}
+
+export interface DrillResult {
+  killedAtMs: number;
+  rtoMs: number;
+  rpoRecords: number;
+  rpoMs: number;
+  acknowledged: number;
+  acknowledgedByVictim: number;
+  failedWrites: number;
+  servedBy: Record<string, number>;
+  writes: DrillWrite[];
+}
+
+async function write(gatewayUrl: string, id: string): Promise<DrillWrite> {
+  const startMs = Date.now();
+  try {
+    const res = await fetch(`${gatewayUrl}/profiles/${id}/logins`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(5000),
+    });
+    const region = res.headers.get('x-meridian-routed-region') ?? undefined;
+    if (res.status !== 200) {
+      await res.arrayBuffer();
+      return { startMs, endMs: Date.now(), status: res.status, ...(region ? { region } : {}), eventIds: [] };
+    }
+    const body = (await res.json()) as { events: { eventId: string }[] };
+    return {
+      startMs,
+      endMs: Date.now(),
+      status: 200,
+      ...(region ? { region } : {}),
+      eventIds: body.events.map((e) => e.eventId),
+    };
+  } catch {
+    return { startMs, endMs: Date.now(), status: 0, eventIds: [] };
+  }
+}
+
+export async function runDrill(o: DrillOptions): Promise<DrillResult> {
+  const writes: DrillWrite[] = [];
+  const id = uniqueName('drill');
+  let killedAtMs = Number.POSITIVE_INFINITY;
+  let recoveredAtMs = Number.POSITIVE_INFINITY;
+  let stop = false;
+  const deadline = Date.now() + (o.timeoutMs ?? 300_000);
+  const loops = Array.from({ length: o.concurrency ?? 4 }, async () => {
+    while (!stop && Date.now() < deadline) {
+      const w = await write(o.gatewayUrl, id);
+      writes.push(w);
+      if (w.status === 200 && w.startMs >= killedAtMs && recoveredAtMs === Number.POSITIVE_INFINITY)
+        recoveredAtMs = w.endMs;
+      if (Date.now() >= recoveredAtMs + (o.settleMs ?? 1000)) stop = true;
+      if (w.status !== 200) await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  await new Promise((r) => setTimeout(r, o.warmMs ?? 3000));
+  killedAtMs = Date.now();
+  await o.kill();
+  await Promise.all(loops);
+  if (recoveredAtMs === Number.POSITIVE_INFINITY)
+    throw new Error(`no write succeeded within ${o.timeoutMs ?? 300_000} ms of killing ${o.victim}`);
+
+  const ok = writes.filter((w) => w.status === 200);
+  const lastBefore = Math.max(...ok.filter((w) => w.endMs <= killedAtMs).map((w) => w.endMs));
+  const byVictim = ok.filter((w) => w.region === o.victim && w.endMs <= killedAtMs + 5000);
+  await new Promise((r) => setTimeout(r, o.mirrorGraceMs ?? 3000));
+  const present = await eventIdsIn(o.survivor, id);
+  const missing = byVictim.filter((w) => w.eventIds.some((e) => !present.has(e)));
+  const servedBy: Record<string, number> = {};
+  for (const w of ok) servedBy[w.region ?? '?'] = (servedBy[w.region ?? '?'] ?? 0) + 1;
+  return {
+    killedAtMs,
+    rtoMs: recoveredAtMs - lastBefore,
+    rpoRecords: missing.reduce((n, w) => n + w.eventIds.filter((e) => !present.has(e)).length, 0),
+    rpoMs: missing.length === 0 ? 0 : Math.max(0, killedAtMs - Math.min(...missing.map((w) => w.endMs))),
+    acknowledged: ok.length,
+    acknowledgedByVictim: byVictim.length,
+    failedWrites: writes.length - ok.length,
+    servedBy,
+    writes,
+  };
+}
+
+/** Event ids of one aggregate in the survivor's copy of the victim's topic. */
+async function eventIdsIn(s: DrillOptions['survivor'], aggregateId: string): Promise<Set<string>> {
+  const admin = s.kafka.admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(s.mirroredTopic))
+      total += Number(BigInt(p.high) - BigInt(p.low));
+  } finally {
+    await admin.disconnect();
+  }
+  const reader = await readRecords(s.kafka, s.mirroredTopic);
+  const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: s.registryUrl }) });
+  const ids = new Set<string>();
+  try {
+    if (total > 0) await reader.waitForCount(total, 120_000);
+    for (const r of reader.records) {
+      if (r.key !== aggregateId || !r.rawValue) continue;
+      const e = (await serde.decode(r.rawValue, r.rawHeaders, { topic: s.mirroredTopic })) as {
+        envelope: { eventId: string };
+      };
+      ids.add(e.envelope.eventId);
+    }
+  } finally {
+    await reader.stop();
+  }
+  return ids;
+}
