@@ -8,59 +8,14 @@
  * Beside them, the configured floors measured against: lease TTL + failAfterMs (Phase A detection),
  * and the gateway's health-check interval (Phase B), and the roadmap targets.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
-import { failover, Quorum, readDesignation } from '@meridian/quorum';
-import { bootstrapServers, region, registryUrl, remoteTopicName, type Topology } from '@meridian/topology';
-import { runDrill, waitFor, type DrillResult } from '@meridian/testing';
+import { bootstrapServers, region, registryUrl, remoteTopicName } from '@meridian/topology';
+import { ensurePrimary, localUp, runDrill, type DrillResult } from '@meridian/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { percentile } from './report';
 import type { BenchReport } from './run';
 
 const DRILLS = Number(process.env.BENCH_DRILLS ?? 10);
-const run = promisify(execFile);
-
-function quorumVia(t: Topology, name: string): Quorum {
-  return new Quorum({
-    hosts: `http://127.0.0.1:${region(t, name).etcd!.clientPort}`,
-    namespace: `/meridian/${t.name}/`,
-    regions: t.regions.map((r) => r.name),
-    callTimeoutMs: 3000,
-  });
-}
-
-async function upEverything(t: Topology, repoRoot: string): Promise<void> {
-  await run('node', [join(repoRoot, 'bin', 'meridian.js'), 'local', 'up', '--topology', t.name], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
-
-async function ensurePrimary(t: Topology, home: string): Promise<void> {
-  const q = quorumVia(t, home);
-  try {
-    const d = await readDesignation(q);
-    if (!(d?.value.region === home && d.value.state === 'active'))
-      await failover(q, {
-        to: home,
-        by: 'bench',
-        reason: 'failback',
-        ttlSeconds: t.failover!.leaseTtlSeconds,
-        drainTimeoutMs: 30_000,
-      });
-  } finally {
-    q.close();
-  }
-  const url = `http://127.0.0.1:${region(t, home).profileService!.port}/health`;
-  await waitFor(
-    async () => {
-      const res = await fetch(url).catch(() => undefined);
-      return res?.ok && ((await res.json()) as { writes: { accepting: boolean } }).writes.accepting;
-    },
-    { timeoutMs: 60_000, description: `${home} to accept writes` },
-  );
-}
 
 export default async function failoverBench(): Promise<BenchReport> {
   const repoRoot = findRepoRoot();
@@ -74,7 +29,7 @@ export default async function failoverBench(): Promise<BenchReport> {
   for (let i = 0; i < DRILLS; i++) {
     const victim = phaseA ? t.failover!.primary : names[i % names.length]!;
     const survivor = names.find((n) => n !== victim)!;
-    if (phaseA) await ensurePrimary(t, victim);
+    if (phaseA) await ensurePrimary(t, victim, 'bench');
     const s = region(t, survivor);
     const r = await runDrill({
       gatewayUrl: `http://127.0.0.1:${t.gateway.port}`,
@@ -95,9 +50,9 @@ export default async function failoverBench(): Promise<BenchReport> {
     console.log(
       `  drill ${i + 1}/${DRILLS} (${victim} killed): RTO ${r.rtoMs} ms, RPO ${r.rpoRecords} records / ${r.rpoMs} ms`,
     );
-    await upEverything(t, repoRoot);
+    await localUp(t.name);
   }
-  if (phaseA) await ensurePrimary(t, t.failover!.primary);
+  if (phaseA) await ensurePrimary(t, t.failover!.primary, 'bench');
   const rto = results.map((r) => r.rtoMs);
   const rpoRec = results.map((r) => r.rpoRecords);
   const rpoMs = results.map((r) => r.rpoMs);

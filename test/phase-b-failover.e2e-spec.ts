@@ -4,12 +4,9 @@
  * other regions. Reports the gap clients saw (RTO) and what the dead region had acknowledged but not
  * yet mirrored (RPO); the region is brought back afterwards.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
 import { loadTopology, remoteTopicName } from '@meridian/topology';
-import { LOCAL_REGISTRIES, localKafka, runDrill } from '@meridian/testing';
+import { LOCAL_REGISTRIES, localKafka, localUp, runDrill } from '@meridian/testing';
 
 const repoRoot = findRepoRoot();
 const t = loadTopology('active-active', repoRoot);
@@ -17,13 +14,7 @@ const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: (
 
 describe('Phase B failover drill through the gateway', () => {
   afterAll(async () => {
-    await promisify(execFile)(
-      'node',
-      [join(repoRoot, 'bin', 'meridian.js'), 'local', 'up', '--topology', 'active-active'],
-      {
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    await localUp('active-active'); // the dead region comes back
   });
 
   it('keeps accepting writes through the other regions when one region dies', async () => {

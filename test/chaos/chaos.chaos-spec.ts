@@ -7,7 +7,7 @@
  * Seeds: MERIDIAN_CHAOS_SEEDS (count, default 20) from MERIDIAN_CHAOS_SEED_BASE (default: random),
  * or MERIDIAN_SEED for exactly one.
  */
-import { chaosPlan, describeChaosPlan, uniqueName } from '@meridian/testing';
+import { chaosPlan, type ChaosFaultKind, describeChaosPlan, uniqueName } from '@meridian/testing';
 import { deadLettersSince, loggedEvents, marks, stateDigest, view, waitQuiescent } from './checks';
 import { healEverything, runFaults } from './faults';
 import { ChaosWorkload, REGION_NAMES } from './workload';
@@ -25,13 +25,20 @@ jest.setTimeout(600_000);
 
 const WORKLOAD_MS = Number(process.env.MERIDIAN_CHAOS_WORKLOAD_MS ?? 12_000);
 const PROFILES_PER_SEED = 4;
+const FAULTS = Number(process.env.MERIDIAN_CHAOS_FAULTS ?? 2);
+// Only some kinds of fault (comma-separated), e.g. to aim at one component: projector-kill.
+const KINDS = process.env.MERIDIAN_CHAOS_KINDS?.split(',').filter(Boolean) as ChaosFaultKind[] | undefined;
 
 describe('chaos: nothing acknowledged is lost, every region converges', () => {
   const list = seeds();
   console.log(`[chaos] seeds ${list.join(', ')}`);
 
   it.each(list)('seed %i', async (seed) => {
-    const plan = chaosPlan(seed, REGION_NAMES, { workloadMs: WORKLOAD_MS, faults: 2 });
+    const plan = chaosPlan(seed, REGION_NAMES, {
+      workloadMs: WORKLOAD_MS,
+      faults: FAULTS,
+      ...(KINDS ? { kinds: KINDS } : {}),
+    });
     const story: string[] = [describeChaosPlan(plan)];
     const log = (m: string) => story.push(`  ${m}`);
     let workload: ChaosWorkload | undefined;

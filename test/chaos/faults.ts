@@ -1,24 +1,16 @@
 /** Carries out a chaos plan's faults on the real local topology, and undoes them. */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
 import { loadTopology } from '@meridian/topology';
-import type { ChaosFault, ChaosPlan } from '@meridian/testing';
+import { localUp, type ChaosFault, type ChaosPlan } from '@meridian/testing';
 import { WanControl } from '@meridian/wan';
 
-const run = promisify(execFile);
 const repoRoot = findRepoRoot();
 export const topology = loadTopology('active-active', repoRoot);
 export const wan = new WanControl(`http://127.0.0.1:${topology.wan!.controlPort}`);
 export const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
 
 /** `meridian local up`: starts whatever is not running (brokers, MirrorMaker 2, apps) and waits. */
-export async function upEverything(): Promise<void> {
-  await run('node', [join(repoRoot, 'bin', 'meridian.js'), 'local', 'up', '--topology', 'active-active'], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+export const upEverything = () => localUp('active-active');
 
 async function apply(f: ChaosFault): Promise<void> {
   switch (f.kind) {

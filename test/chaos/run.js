@@ -15,6 +15,8 @@ const env = {
   ...process.env,
   MERIDIAN_CHAOS_SEEDS: o.seeds,
   MERIDIAN_CHAOS_WORKLOAD_MS: o.workloadMs,
+  MERIDIAN_CHAOS_FAULTS: o.faults,
+  ...(o.kinds !== undefined ? { MERIDIAN_CHAOS_KINDS: o.kinds } : {}),
   ...(o.seed !== undefined ? { MERIDIAN_SEED: o.seed } : {}),
   ...(o.base !== undefined ? { MERIDIAN_CHAOS_SEED_BASE: o.base } : {}),
 };

@@ -7,17 +7,17 @@
  */
 import { readDesignation } from '@meridian/quorum';
 import { remoteTopicName } from '@meridian/topology';
-import { LOCAL_REGISTRIES, localKafka, runDrill } from '@meridian/testing';
-import { ensurePrimary, gatewayUrl, quorumVia, stack, upEverything, wan } from './support';
+import { ensurePrimary, LOCAL_REGISTRIES, localKafka, localUp, quorumVia, runDrill } from '@meridian/testing';
+import { gatewayUrl, stack, topology, wan } from './support';
 
 describe('Phase A failover drill through the gateway', () => {
   beforeAll(async () => {
     await wan.heal();
-    await ensurePrimary('us-east');
+    await ensurePrimary(topology, 'us-east');
   });
   afterAll(async () => {
-    await upEverything(); // the dead region comes back (as a standby)
-    await ensurePrimary('us-east');
+    await localUp('active-passive'); // the dead region comes back (as a standby)
+    await ensurePrimary(topology, 'us-east');
   });
 
   it('promotes a standby when the primary region dies; writes succeed again through the gateway', async () => {
@@ -32,7 +32,7 @@ describe('Phase A failover drill through the gateway', () => {
       },
       timeoutMs: 120_000,
     });
-    const q = quorumVia('us-west');
+    const q = quorumVia(topology, 'us-west');
     const d = await readDesignation(q).finally(() => q.close());
     console.log(
       `[drill A] RTO ${result.rtoMs} ms; RPO ${result.rpoRecords} records / ${result.rpoMs} ms; new primary ${d?.value.region} at epoch ${d?.value.epoch}; served by ${JSON.stringify(result.servedBy)}; ${result.failedWrites} writes failed during the outage`,

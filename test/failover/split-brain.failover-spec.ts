@@ -8,9 +8,16 @@
  */
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { readDesignation } from '@meridian/quorum';
-import { LOCAL_REGISTRIES, localKafka, uniqueName, waitFor } from '@meridian/testing';
+import {
+  ensurePrimary,
+  LOCAL_REGISTRIES,
+  localKafka,
+  quorumVia,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 import { readTopicToEnd } from '../support/kafka';
-import { ensurePrimary, quorumVia, serviceUrl, topology, TTL_MS, wan } from './support';
+import { serviceUrl, topology, TTL_MS, wan } from './support';
 
 const REGIONS = topology.regions.map((r) => r.name) as ('us-east' | 'us-west' | 'eu')[];
 
@@ -46,7 +53,7 @@ async function localEvents(region: (typeof REGIONS)[number], ids: Set<string>): 
 describe('Phase A split-brain: a primary cut off from the quorum', () => {
   beforeAll(async () => {
     await wan.heal();
-    await ensurePrimary('us-east');
+    await ensurePrimary(topology, 'us-east');
   });
   afterAll(async () => {
     await wan.heal();
@@ -76,7 +83,7 @@ describe('Phase A split-brain: a primary cut off from the quorum', () => {
 
     const cutAt = Date.now();
     await wan.isolate('us-east');
-    const q = quorumVia('us-west');
+    const q = quorumVia(topology, 'us-west');
     let promoted: { region: string; epoch: number } | undefined;
     try {
       await waitFor(

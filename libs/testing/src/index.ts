@@ -18,3 +18,4 @@ export {
   type ChaosPlan,
 } from './chaos-plan';
 export { runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
+export { ensurePrimary, localUp, quorumVia } from './stack';

@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findRepoRoot, waitFor } from '@meridian/local';
+import { failover, Quorum, readDesignation } from '@meridian/quorum';
+import { region, type Topology } from '@meridian/topology';
+
+const run = promisify(execFile);
+
+/** `meridian local up`: starts whatever of the topology is not running (infra and apps), and waits. */
+export async function localUp(topology: string): Promise<void> {
+  await run('node', [join(findRepoRoot(), 'bin', 'meridian.js'), 'local', 'up', '--topology', topology], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+/** A quorum client through one region's etcd member (pick a region that is up). */
+export function quorumVia(t: Topology, name: string): Quorum {
+  return new Quorum({
+    hosts: `http://127.0.0.1:${region(t, name).etcd!.clientPort}`,
+    namespace: `/meridian/${t.name}/`,
+    regions: t.regions.map((r) => r.name),
+    callTimeoutMs: 3000,
+  });
+}
+
+/** Phase A: makes `home` the accepting primary (a no-op if it is), through the manual runbook. */
+export async function ensurePrimary(t: Topology, home: string, by = 'test'): Promise<void> {
+  const q = quorumVia(t, home);
+  try {
+    const d = await readDesignation(q);
+    if (!(d?.value.region === home && d.value.state === 'active'))
+      await failover(q, {
+        to: home,
+        by,
+        reason: 'back to the home primary',
+        ttlSeconds: t.failover!.leaseTtlSeconds,
+        drainTimeoutMs: 30_000,
+      });
+  } finally {
+    q.close();
+  }
+  const url = `http://127.0.0.1:${region(t, home).profileService!.port}/health`;
+  await waitFor(
+    async () => {
+      const res = await fetch(url).catch(() => undefined);
+      return res?.ok && ((await res.json()) as { writes: { accepting: boolean } }).writes.accepting;
+    },
+    { timeoutMs: 60_000, description: `${home} to accept writes` },
+  );
+}
