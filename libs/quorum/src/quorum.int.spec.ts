@@ -427,8 +427,9 @@ describe('Phase A write leadership (real etcd)', () => {
     );
     expect(east.check()).toMatchObject({ accepting: false, reason: 'LEASE_LOST' });
     expect(refusedAt - frozenAt).toBeLessThan(TTL_S * 1000);
-    // It stopped at (or within timer jitter after) send time of the last acked keepalive + ttl − margin …
-    expect(refusedAt).toBeLessThanOrEqual(admissionEnd + 30);
+    // It stopped at send time of the last acked keepalive + ttl − margin, as seen by the sampler: it
+    // polls every few ms, but on a loaded 2-core machine the event loop can stall for tens of ms …
+    expect(refusedAt).toBeLessThanOrEqual(admissionEnd + MARGIN_MS / 2);
     // … which is before the quorum could expire the lease.
     expect(refusedAt).toBeLessThan(expiredAt);
     expect(expiredAt - lastAckSentAt).toBeGreaterThanOrEqual(TTL_S * 1000 - 50);
