@@ -20,5 +20,8 @@ const env = {
   ...(o.seed !== undefined ? { MERIDIAN_SEED: o.seed } : {}),
   ...(o.base !== undefined ? { MERIDIAN_CHAOS_SEED_BASE: o.base } : {}),
 };
-const res = spawnSync('npx', ['jest', '--selectProjects', 'chaos', '--runInBand', '--forceExit'], { stdio: 'inherit', env });
+const res = spawnSync('npx', ['jest', '--selectProjects', 'chaos', '--runInBand', '--forceExit'], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(res.status ?? 1);
