@@ -9,6 +9,8 @@ const o = new Command()
   .option('--seed <n>', 'exactly this seed (replay a failure)')
   .option('--base <n>', 'first seed (default: random)')
   .option('--workload-ms <ms>', "length of each scenario's write workload", '12000')
+  .option('--faults <n>', 'faults per scenario', '2')
+  .option('--kinds <list>', 'only these fault kinds, comma-separated (e.g. projector-kill,partition)')
   .parse()
   .opts();
 const env = {
