@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadEnv, regionalEnv } from '@meridian/config';
+import { commaList, loadEnv, regionalEnv } from '@meridian/config';
 
 const shape = {
   ...regionalEnv,
@@ -17,26 +17,10 @@ const shape = {
     .regex(/^\/.*\/$/, 'a key prefix that starts and ends with /, e.g. /meridian/active-passive/')
     .default('/meridian/default/'),
   /** Every region of the topology, comma-separated (the quorum refuses unknown ones). */
-  QUORUM_REGIONS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
+  QUORUM_REGIONS: commaList().default([]),
   LEASE_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(2),
   /** Automatic failover: this service also runs a controller candidate (one elected leader acts). */
-  FAILOVER_ORDER: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
+  FAILOVER_ORDER: commaList().default([]),
   FAILOVER_AFTER_MS: z.coerce.number().int().min(0).default(1000),
   AUTO_REGISTER_SCHEMAS: z
     .enum(['true', 'false'])

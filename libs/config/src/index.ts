@@ -1,12 +1,18 @@
 import { z } from 'zod';
 
+/** A comma-separated list in one variable (`a, b,c` → `['a', 'b', 'c']`; empty items dropped). */
+export const commaList = () =>
+  z.string().transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
 /** The settings every regional Meridian service reads from its environment. */
 export const regionalEnv = {
   REGION: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a region name such as us-east'),
-  KAFKA_BROKERS: z
-    .string()
-    .min(1)
-    .transform((s) => s.split(',').map((b) => b.trim())),
+  KAFKA_BROKERS: z.string().min(1).pipe(commaList()),
   REGISTRY_URL: z.string().url('the Confluent-API base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7'),
 };
 

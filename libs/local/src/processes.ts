@@ -58,23 +58,32 @@ export interface SpawnJavaOptions {
   port?: number;
 }
 
-export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
+/** What every spawned process shares: its log file, a detached start, and the record kept of it. */
+interface Detached {
+  name: string;
+  kind: ProcessKind;
+  region: string;
+  log: string;
+  port?: number;
+  marker?: string;
+}
+
+function spawnDetached(
+  command: string,
+  args: string[],
+  o: Detached,
+  missing: () => LocalError,
+  env?: NodeJS.ProcessEnv,
+): ProcessRecord {
   mkdirSync(dirname(o.log), { recursive: true });
   const fd = openSync(o.log, 'a');
   try {
-    const child = spawn(
-      'java',
-      [
-        ...jvmFlags(o.heapMb),
-        processMarker(o.home, o.name),
-        ...Object.entries(o.props ?? {}).map(([k, v]) => `-D${k}=${v}`),
-        ...(o.jar ? ['-jar', o.jar] : ['-cp', o.classpath ?? '', o.mainClass ?? '']),
-        ...o.args,
-      ],
-      { detached: true, stdio: ['ignore', fd, fd] },
-    );
-    if (child.pid === undefined)
-      throw new LocalError('cannot start `java`: is a JDK 17 on the PATH?', 'JAVA_MISSING');
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      ...(env ? { env } : {}),
+    });
+    if (child.pid === undefined) throw missing();
     child.unref();
     return {
       name: o.name,
@@ -84,10 +93,26 @@ export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
       ...(o.port !== undefined ? { port: o.port } : {}),
       log: o.log,
       startedAt: new Date().toISOString(),
+      ...(o.marker !== undefined ? { marker: o.marker } : {}),
     };
   } finally {
     closeSync(fd);
   }
+}
+
+export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
+  return spawnDetached(
+    'java',
+    [
+      ...jvmFlags(o.heapMb),
+      processMarker(o.home, o.name),
+      ...Object.entries(o.props ?? {}).map(([k, v]) => `-D${k}=${v}`),
+      ...(o.jar ? ['-jar', o.jar] : ['-cp', o.classpath ?? '', o.mainClass ?? '']),
+      ...o.args,
+    ],
+    o,
+    () => new LocalError('cannot start `java`: is a JDK 17 on the PATH?', 'JAVA_MISSING'),
+  );
 }
 
 export interface SpawnBinaryOptions {
@@ -104,26 +129,12 @@ export interface SpawnBinaryOptions {
 
 /** A program that is not ours (etcd): tracked by pid plus an argument unique to this instance. */
 export function spawnBinary(o: SpawnBinaryOptions): ProcessRecord {
-  mkdirSync(dirname(o.log), { recursive: true });
-  const fd = openSync(o.log, 'a');
-  try {
-    const child = spawn(o.command, o.args, { detached: true, stdio: ['ignore', fd, fd] });
-    if (child.pid === undefined)
-      throw new LocalError(`cannot start \`${o.command}\`: is it installed?`, 'START_TIMEOUT');
-    child.unref();
-    return {
-      name: o.name,
-      kind: o.kind,
-      region: o.region,
-      pid: child.pid,
-      ...(o.port !== undefined ? { port: o.port } : {}),
-      log: o.log,
-      startedAt: new Date().toISOString(),
-      marker: o.marker,
-    };
-  } finally {
-    closeSync(fd);
-  }
+  return spawnDetached(
+    o.command,
+    o.args,
+    o,
+    () => new LocalError(`cannot start \`${o.command}\`: is it installed?`, 'START_TIMEOUT'),
+  );
 }
 
 export interface SpawnNodeOptions {
@@ -139,27 +150,13 @@ export interface SpawnNodeOptions {
 
 /** A Node program of ours (a service), tracked like the JVMs: by pid plus a command-line marker. */
 export function spawnNode(o: SpawnNodeOptions): ProcessRecord {
-  mkdirSync(dirname(o.log), { recursive: true });
-  const fd = openSync(o.log, 'a');
-  try {
-    const child = spawn(process.execPath, [o.script, processMarker(o.home, o.name)], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, ...o.env },
-    });
-    child.unref();
-    return {
-      name: o.name,
-      kind: o.kind ?? 'app',
-      region: o.region,
-      pid: child.pid ?? -1,
-      ...(o.port !== undefined ? { port: o.port } : {}),
-      log: o.log,
-      startedAt: new Date().toISOString(),
-    };
-  } finally {
-    closeSync(fd);
-  }
+  return spawnDetached(
+    process.execPath,
+    [o.script, processMarker(o.home, o.name)],
+    { ...o, kind: o.kind ?? 'app' },
+    () => new LocalError(`cannot start ${o.script}`, 'START_TIMEOUT'),
+    { ...process.env, ...o.env },
+  );
 }
 
 /** True when the pid is alive AND is the JVM we started (its command line carries our marker). */
