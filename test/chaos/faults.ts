@@ -9,10 +9,49 @@ export const topology = loadTopology('active-active', repoRoot);
 export const wan = new WanControl(`http://127.0.0.1:${topology.wan!.controlPort}`);
 export const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
 
+const projectorUrl = (region: string) =>
+  `http://127.0.0.1:${topology.regions.find((r) => r.name === region)!.projector!.port}`;
+
+async function projectorAnswers(region: string): Promise<boolean> {
+  try {
+    return (await fetch(`${projectorUrl(region)}/health`, { signal: AbortSignal.timeout(500) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Arms a crash at one of the projector's store-commit failpoints and waits (up to `withinMs`) for the
+ * process to die there. A SIGKILL at a random instant rarely lands between two writes of a commit;
+ * this one always lands on a commit boundary, where a half-committed batch would show.
+ */
+async function crashProjector(f: ChaosFault, withinMs: number, log: (m: string) => void): Promise<void> {
+  const res = await fetch(`${projectorUrl(f.region)}/failpoints/${f.failpoint}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'crash', onHit: f.onHit }),
+  });
+  if (!res.ok)
+    throw new Error(`arming ${f.failpoint} in projector-${f.region}: ${res.status} ${await res.text()}`);
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (!(await projectorAnswers(f.region))) {
+      log(`projector-${f.region} crashed at ${f.failpoint}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Fewer commits than onHit in the window (no traffic reached it): nothing crashed; say so.
+  await fetch(`${projectorUrl(f.region)}/failpoints/${f.failpoint}`, { method: 'DELETE' }).catch(
+    () => undefined,
+  );
+  log(`projector-${f.region} did not reach commit #${f.onHit} in ${withinMs} ms; disarmed`);
+}
+
 /** `meridian local up`: starts whatever is not running (brokers, MirrorMaker 2, apps) and waits. */
 export const upEverything = () => localUp('active-active');
 
-async function apply(f: ChaosFault): Promise<void> {
+async function apply(f: ChaosFault, log: (m: string) => void): Promise<void> {
   switch (f.kind) {
     case 'partition':
       return wan.isolate(f.region, 'partition');
@@ -28,6 +67,8 @@ async function apply(f: ChaosFault): Promise<void> {
       return stack.stopProcess(`mm2-${f.region}`, { kill: true });
     case 'projector-kill':
       return stack.stopProcess(`projector-${f.region}`, { kill: true });
+    case 'projector-crash':
+      return crashProjector(f, f.durationMs, log);
   }
 }
 
@@ -42,6 +83,7 @@ async function undo(f: ChaosFault): Promise<void> {
       return stack.revive(f.region);
     case 'mirror-kill':
     case 'projector-kill':
+    case 'projector-crash':
       return upEverything();
   }
 }
@@ -52,7 +94,7 @@ export async function runFaults(plan: ChaosPlan, t0: number, log: (m: string) =>
   for (const f of plan.faults) {
     await at(f.atMs);
     log(`+${Date.now() - t0} ms ${f.kind} ${f.region}${f.peer ? ` <-> ${f.peer}` : ''}`);
-    await apply(f);
+    await apply(f, (m) => log(`+${Date.now() - t0} ms ${m}`));
     await at(f.atMs + f.durationMs);
     await undo(f);
     log(`+${Date.now() - t0} ms undone ${f.kind} ${f.region}`);

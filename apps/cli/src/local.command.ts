@@ -48,6 +48,8 @@ function meridianApps(t: Topology, paths: LocalPaths) {
           ...common,
           PORT: String(port),
           STORE: `sqlite:${join(paths.home, 'data', r.name, 'projector.db')}`,
+          // The chaos suite aims projector crashes at store commits (a local test topology only).
+          FAILPOINTS_HTTP: 'true',
         },
       });
     }

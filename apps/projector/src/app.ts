@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { register } from 'prom-client';
 import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
+import { FailpointsController } from './failpoints.controller';
 import { ReadController } from './read.controller';
 
 /** On SIGTERM (shutdown hooks) or app.close(): stop consuming, close the store. */
@@ -26,7 +27,7 @@ export async function createProjectorApp(
 ): Promise<{ app: INestApplication; projector: Projector }> {
   const projector = new Projector(config, register);
   @Module({
-    controllers: [ReadController],
+    controllers: config.FAILPOINTS_HTTP ? [ReadController, FailpointsController] : [ReadController],
     providers: [{ provide: Projector, useValue: projector }, ProjectorLifecycle],
   })
   class ProjectorModule {}

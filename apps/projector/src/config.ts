@@ -16,6 +16,13 @@ const shape = {
   /** Consumer group (partition assignment only; offsets live in the store). One per projector deployment. */
   GROUP_ID: z.string().min(1).optional(),
   MAX_FORWARD_SKEW_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Failpoints armed at start-up (tests only), e.g. `store.commit.after=crash@3`. */
+  FAILPOINTS: z.string().optional(),
+  /** Mount `PUT/DELETE /failpoints/:name` (the local test topology only; never in production). */
+  FAILPOINTS_HTTP: z
+    .enum(['true', 'false'], { message: 'true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
 };
 
 export type ProjectorConfig = z.infer<z.ZodObject<typeof shape>>;

@@ -10,10 +10,12 @@ import {
   ProjectionEngine,
   type AggregateModel,
 } from '@meridian/projector';
+import { Failpoints } from '@meridian/failpoints';
 import { EpochTracker } from '@meridian/quorum';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
+import { FailpointStore, PROJECTOR_FAILPOINTS } from './failpoint-store';
 
 export function storeConfig(c: ProjectorConfig): StoreConfig {
   if (c.STORE.startsWith('sqlite:')) return { kind: 'sqlite', file: c.STORE.slice('sqlite:'.length) };
@@ -31,7 +33,9 @@ export class Projector {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private runner: KafkaProjectorRunner | undefined;
-  private readonly log: Logger;
+  readonly log: Logger;
+  /** Crash points around store commits (chaos and crash tests); nothing is armed by default. */
+  readonly failpoints = new Failpoints(PROJECTOR_FAILPOINTS);
   private readonly applied: Counter;
   private readonly deadLettered: Counter;
   /** Writer epochs in arrival order: an event older than the newest epoch seen is surfaced. */
@@ -44,7 +48,8 @@ export class Projector {
     models: readonly AggregateModel[] = [profileModel as unknown as AggregateModel],
   ) {
     this.log = pino({ name: `projector-${config.REGION}` });
-    this.store = createProjectionStore(storeConfig(config));
+    this.failpoints.armFrom(config.FAILPOINTS);
+    this.store = new FailpointStore(createProjectionStore(storeConfig(config)), this.failpoints);
     this.kafka = new Kafka({
       clientId: `meridian-projector-${config.REGION}`,
       brokers: config.KAFKA_BROKERS,

@@ -11,7 +11,8 @@ export type ChaosFaultKind =
   | 'link-delay' // the links between two regions get a large delay
   | 'broker-kill' // SIGKILL of the region's broker, restarted on its data
   | 'mirror-kill' // SIGKILL of the region's MirrorMaker 2 process
-  | 'projector-kill'; // SIGKILL of the region's projector
+  | 'projector-kill' // SIGKILL of the region's projector
+  | 'projector-crash'; // the region's projector crashes at a store-commit failpoint
 
 export interface ChaosFault {
   kind: ChaosFaultKind;
@@ -19,6 +20,9 @@ export interface ChaosFault {
   /** For link-delay: the other end. */
   peer?: string;
   delayMs?: number;
+  /** For projector-crash: which side of the commit, and on which commit after arming. */
+  failpoint?: 'store.commit.before' | 'store.commit.after';
+  onHit?: number;
   atMs: number;
   durationMs: number;
 }
@@ -38,6 +42,7 @@ export const CHAOS_FAULT_KINDS: readonly ChaosFaultKind[] = [
   'broker-kill',
   'mirror-kill',
   'projector-kill',
+  'projector-crash',
 ];
 
 export function chaosPlan(
@@ -64,6 +69,10 @@ export function chaosPlan(
       fault.peer = pick(regions.filter((r) => r !== region));
       fault.delayMs = int(200, 800);
     }
+    if (kind === 'projector-crash') {
+      fault.failpoint = random() < 0.5 ? 'store.commit.before' : 'store.commit.after';
+      fault.onHit = int(1, 4);
+    }
     faults.push(fault);
   }
   const skewMs = int(2, 8) * 1000 * (random() < 0.5 ? -1 : 1);
@@ -77,7 +86,8 @@ export function describeChaosPlan(p: ChaosPlan): string {
     ...p.faults.map(
       (f) =>
         `  at ${f.atMs} ms for ${f.durationMs} ms: ${f.kind} ${f.region}` +
-        (f.peer ? ` <-> ${f.peer} (+${f.delayMs} ms one way)` : ''),
+        (f.peer ? ` <-> ${f.peer} (+${f.delayMs} ms one way)` : '') +
+        (f.failpoint ? ` at ${f.failpoint}, commit #${f.onHit}` : ''),
     ),
   ];
   return lines.join('\n');
