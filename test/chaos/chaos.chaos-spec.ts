@@ -48,10 +48,12 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
       workload = new ChaosWorkload(seed, profiles, plan.skew);
       const t0 = Date.now();
       workload.start();
-      // The writers stop when the workload window ends, even if undoing a fault takes longer.
-      const writing = new Promise((r) => setTimeout(r, plan.workloadMs)).then(() => workload!.stop());
+      // The writers go on while faults are applied and undone (a restart can outlast its slot: a
+      // fault aimed at a commit needs traffic), at least for the workload window; then they stop.
+      const window = new Promise((r) => setTimeout(r, plan.workloadMs));
       await runFaults(plan, t0, log);
-      const result = await writing;
+      await window;
+      const result = await workload.stop();
       log(
         `workload: ${result.acknowledged.length} events acknowledged, ${result.refused} writes refused, ${result.unknown} without answer`,
       );

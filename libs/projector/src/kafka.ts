@@ -55,6 +55,12 @@ export interface KafkaRunnerOptions {
   maxBytesPerPartition?: number;
   /** New remote topics are found on metadata refresh. */
   metadataMaxAgeMs?: number;
+  /**
+   * Group session timeout. Default 10 s (kafkajs: 30 s): a projector restarted after a crash cannot
+   * be assigned its partitions before the coordinator gives up on the dead member, so this bounds how
+   * long the region's projection stands still after a crash. Not below the broker's 6 s minimum.
+   */
+  sessionTimeoutMs?: number;
   /** The consumer stopped for good (a non-retriable error): the process should exit and be restarted. */
   onFatal?: (e: Error) => void;
   onBatch?: (o: {
@@ -82,6 +88,8 @@ export class KafkaProjectorRunner {
       maxBytesPerPartition: this.o.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxWaitTimeInMs: 50,
       metadataMaxAge: this.o.metadataMaxAgeMs ?? 5_000,
+      sessionTimeout: this.o.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.floor((this.o.sessionTimeoutMs ?? 10_000) / 10),
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
