@@ -44,6 +44,8 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
     let workload: ChaosWorkload | undefined;
     try {
       const before = await marks();
+      // Whole-state digests before the scenario: if they already differ, an earlier seed broke them.
+      const digestsBefore = await Promise.all(REGION_NAMES.map((r) => stateDigest(r)));
       const profiles = Array.from({ length: PROFILES_PER_SEED }, (_, i) => uniqueName(`chaos-${seed}-${i}`));
       workload = new ChaosWorkload(seed, profiles, plan.skew);
       const t0 = Date.now();
@@ -62,24 +64,34 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
       await waitQuiescent(180_000);
       log(`quiescent ${Date.now() - tHeal} ms after healing`);
 
+      // Every broken promise is collected, so a failure says all that went wrong, region by region.
+      const problems: string[] = [];
       // 1. Every region agrees, on each profile and on the whole state.
       for (const id of profiles) {
         const views = await Promise.all(REGION_NAMES.map((r) => view(r, id)));
-        expect(views.every((v) => v !== undefined)).toBe(true);
-        expect(new Set(views.map((v) => v!.digest)).size).toBe(1);
+        const seen = REGION_NAMES.map((r, i) => `${r}=${views[i]?.digest.slice(0, 12) ?? 'absent'}`);
+        if (views.some((v) => v === undefined) || new Set(views.map((v) => v!.digest)).size !== 1)
+          problems.push(`profile ${id} differs between regions: ${seen.join(' ')}`);
       }
       const digests = await Promise.all(REGION_NAMES.map((r) => stateDigest(r)));
-      expect(new Set(digests).size).toBe(1);
+      if (new Set(digests).size !== 1)
+        problems.push(
+          `state digests differ: ${REGION_NAMES.map((r, i) => `${r}=${digests[i]!.slice(0, 12)}`).join(' ')}` +
+            (new Set(digestsBefore).size !== 1 ? ' (they already differed before this seed)' : ''),
+        );
 
       const wanted = new Set(profiles);
       const acked = new Set(result.acknowledged.map((a) => a.eventId));
-      expect(result.acknowledged.length).toBeGreaterThan(0);
+      if (result.acknowledged.length === 0) problems.push('the workload got no write acknowledged');
       for (const region of REGION_NAMES) {
         const events = await loggedEvents(region, before.inputs.get(region)!, wanted);
         const unique = new Map(events.map((e) => [e.eventId, e]));
         // 2. Every acknowledged write is in every region's log.
         const missing = [...acked].filter((id) => !unique.has(id));
-        expect({ region, missing }).toEqual({ region, missing: [] });
+        if (missing.length > 0)
+          problems.push(
+            `${region}: ${missing.length} acknowledged events missing from the log, e.g. ${missing[0]}`,
+          );
         const extra = [...unique.keys()].filter((id) => !acked.has(id)).length;
         log(
           `${region}: ${unique.size} events (${events.length - unique.size} mirrored twice, ${extra} stored without an acknowledgement)`,
@@ -91,28 +103,19 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
             .filter((e) => e.type.endsWith('CreditAdjusted'))
             .reduce((s, e) => s + (e.amountCents ?? 0), 0);
           const logins = mine.filter((e) => e.type.endsWith('LoginRecorded')).length;
-          const v = (await view(region, id))!;
-          expect({
-            region,
-            id,
-            credit: v.state.credit?.counter ?? 0,
-            logins: v.state.logins?.counter ?? 0,
-          }).toEqual({
-            region,
-            id,
-            credit,
-            logins,
-          });
+          const v = await view(region, id);
+          const got = { credit: v?.state.credit?.counter ?? 0, logins: v?.state.logins?.counter ?? 0 };
+          if (got.credit !== credit || got.logins !== logins)
+            problems.push(
+              `${region}: ${id} projects credit ${got.credit} / logins ${got.logins}, its log holds ${credit} / ${logins}`,
+            );
         }
         // 4. Nothing was dead-lettered: the scenario planted no poison.
-        expect({
-          region,
-          deadLettered: await deadLettersSince(region, before.deadLetters.get(region)!),
-        }).toEqual({
-          region,
-          deadLettered: 0,
-        });
+        const deadLettered = await deadLettersSince(region, before.deadLetters.get(region)!);
+        if (deadLettered > 0) problems.push(`${region}: ${deadLettered} events dead-lettered`);
       }
+      for (const p of problems) log(`BROKEN: ${p}`);
+      expect(problems).toEqual([]);
       console.log(`[chaos] passed\n${story.join('\n')}`);
     } catch (e) {
       await workload?.stop().catch(() => undefined);
