@@ -88,14 +88,21 @@ async function undo(f: ChaosFault): Promise<void> {
   }
 }
 
-/** Runs the plan's faults at their times (relative to `t0`); resolves when the last is undone. */
+/**
+ * Runs the plan's faults at their times (relative to `t0`); resolves when the last is undone. When
+ * undoing one overruns (a restart outlasting its slot), the later faults move by as much, so each
+ * keeps its whole duration.
+ */
 export async function runFaults(plan: ChaosPlan, t0: number, log: (m: string) => void): Promise<void> {
   const at = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
+  let shiftMs = 0;
   for (const f of plan.faults) {
-    await at(f.atMs);
-    log(`+${Date.now() - t0} ms ${f.kind} ${f.region}${f.peer ? ` <-> ${f.peer}` : ''}`);
+    await at(f.atMs + shiftMs);
+    const appliedAt = Date.now() - t0;
+    shiftMs = appliedAt - f.atMs;
+    log(`+${appliedAt} ms ${f.kind} ${f.region}${f.peer ? ` <-> ${f.peer}` : ''}`);
     await apply(f, (m) => log(`+${Date.now() - t0} ms ${m}`));
-    await at(f.atMs + f.durationMs);
+    await at(appliedAt + f.durationMs);
     await undo(f);
     log(`+${Date.now() - t0} ms undone ${f.kind} ${f.region}`);
   }
