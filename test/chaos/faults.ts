@@ -1,7 +1,7 @@
 /** Carries out a chaos plan's faults on the real local topology, and undoes them. */
 import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
 import { loadTopology } from '@meridian/topology';
-import { localUp, type ChaosFault, type ChaosPlan } from '@meridian/testing';
+import { localUp, waitFor, WaitTimeoutError, type ChaosFault, type ChaosPlan } from '@meridian/testing';
 import { WanControl } from '@meridian/wan';
 
 const repoRoot = findRepoRoot();
@@ -33,13 +33,16 @@ async function crashProjector(f: ChaosFault, withinMs: number, log: (m: string) 
   });
   if (!res.ok)
     throw new Error(`arming ${f.failpoint} in projector-${f.region}: ${res.status} ${await res.text()}`);
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (!(await projectorAnswers(f.region))) {
-      log(`projector-${f.region} crashed at ${f.failpoint}`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await waitFor(async () => !(await projectorAnswers(f.region)), {
+      timeoutMs: withinMs,
+      intervalMs: 50,
+      description: `projector-${f.region} to crash at ${f.failpoint}`,
+    });
+    log(`projector-${f.region} crashed at ${f.failpoint}`);
+    return;
+  } catch (e) {
+    if (!(e instanceof WaitTimeoutError)) throw e;
   }
   // Fewer commits than onHit in the window (no traffic reached it): nothing crashed; say so.
   await fetch(`${projectorUrl(f.region)}/failpoints/${f.failpoint}`, { method: 'DELETE' }).catch(
