@@ -19,7 +19,16 @@ export async function bootstrapRegions(t: Topology, log: (m: string) => void): P
         );
         if (wanted.length > 0) {
           await admin.createTopics({
-            topics: wanted.map((topic) => ({ topic, numPartitions: r.kafka.partitions })),
+            topics: wanted.map((topic) => ({
+              topic,
+              numPartitions: r.kafka.partitions,
+              // The broker stamps each record with its own clock: the projectors' skew decision
+              // compares an event's HLC with this stamp, which MirrorMaker 2 carries to every region
+              // unchanged (it does not sync message.timestamp.type, so mirrored copies keep it).
+              ...(topic.startsWith('meridian.') && topic !== deadLetterTopic(r.name)
+                ? { configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }
+                : {}),
+            })),
             waitForLeaders: true,
           });
           log(`${r.name}: created ${wanted.join(', ')}`);

@@ -1,83 +1,143 @@
-import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
 import { waitFor } from '@meridian/testing';
-import { ProducerBatcher } from './batcher';
+import { NotSentError, ProducerBatcher } from './batcher';
+import { fakeProducer, msg } from './fake-producer.spec-helper';
+import { SendFailure } from './producer';
 
-/** A producer double recording each sendBatch call; `gate` lets a test hold a batch in flight. */
-function fakeProducer() {
-  const calls: ProducerBatch[] = [];
-  let fail: Error | undefined;
-  let release: (() => void) | undefined;
-  let gate: Promise<void> | undefined;
-  const producer = {
-    sendBatch: async (b: ProducerBatch): Promise<RecordMetadata[]> => {
-      calls.push(b);
-      if (gate) await gate;
-      if (fail) throw fail;
-      return (b.topicMessages ?? []).map((t) => ({ topicName: t.topic, partition: 0, errorCode: 0 }));
-    },
-  } as unknown as Producer;
-  return {
-    producer,
-    calls,
-    failWith: (e: Error) => (fail = e),
-    hold: () => (gate = new Promise<void>((r) => (release = r))),
-    release: () => {
-      gate = undefined;
-      release?.();
-    },
-  };
-}
+const values = (c: { messages: readonly { value: Buffer }[] }[]) =>
+  c[0]!.messages.map((m) => m.value.toString());
 
 describe('ProducerBatcher', () => {
   it('coalesces concurrent sends into one batch', async () => {
     const f = fakeProducer();
     const b = new ProducerBatcher(f.producer, { lingerMs: 5, maxBatchMessages: 1000 });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => b.send('t', [{ key: 'k', value: String(i) }])));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => b.send('t', [msg(String(i))])));
     expect(f.calls).toHaveLength(1);
-    expect(f.calls[0]!.topicMessages![0]!.messages.map((m) => m.value)).toEqual(
-      Array.from({ length: 50 }, (_, i) => String(i)),
-    );
+    expect(values(f.calls[0]!)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
   });
 
   it('keeps order across batches and sends one batch at a time', async () => {
     const f = fakeProducer();
     const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 1000 });
     f.hold();
-    const first = b.send('t', [{ value: 'a' }]);
+    const first = b.send('t', [msg('a')]);
     await waitFor(() => f.calls.length === 1, { timeoutMs: 2000, description: 'the first batch in flight' });
-    const rest = [b.send('t', [{ value: 'b' }]), b.send('t', [{ value: 'c' }])];
+    const rest = [b.send('t', [msg('b')]), b.send('t', [msg('c')])];
     // Longer than lingerMs: had b and c not waited for a's acknowledgement, they would be sent by now.
     await new Promise((r) => setTimeout(r, 20));
     expect(f.calls).toHaveLength(1);
     f.release();
     await Promise.all([first, ...rest]);
-    expect(f.calls.map((c) => c.topicMessages![0]!.messages.map((m) => m.value))).toEqual([
-      ['a'],
-      ['b', 'c'],
-    ]);
+    expect(f.calls.map(values)).toEqual([['a'], ['b', 'c']]);
   });
 
   it('splits at maxBatchMessages', async () => {
     const f = fakeProducer();
     const b = new ProducerBatcher(f.producer, { lingerMs: 50, maxBatchMessages: 3 });
-    await Promise.all(Array.from({ length: 7 }, () => b.send('t', [{ value: 'x' }])));
-    expect(f.calls.map((c) => c.topicMessages![0]!.messages.length)).toEqual([3, 3, 1]);
+    await Promise.all(Array.from({ length: 7 }, () => b.send('t', [msg('x')])));
+    expect(f.calls.map((c) => c[0]!.messages.length)).toEqual([3, 3, 1]);
   });
 
   it('rejects every caller of a failed batch', async () => {
     const f = fakeProducer();
-    f.failWith(new Error('broker down'));
+    f.next('refused');
     const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100 });
-    const results = await Promise.allSettled([b.send('t', [{ value: '1' }]), b.send('u', [{ value: '2' }])]);
+    const results = await Promise.allSettled([b.send('t', [msg('1')]), b.send('u', [msg('2')])]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
   it('flush sends what is queued and waits for it', async () => {
     const f = fakeProducer();
     const b = new ProducerBatcher(f.producer, { lingerMs: 10_000, maxBatchMessages: 100 });
-    const p = b.send('t', [{ value: '1' }]);
+    const p = b.send('t', [msg('1')]);
     await b.flush();
     await expect(p).resolves.toHaveLength(1);
     expect(f.calls).toHaveLength(1);
+  });
+
+  it('refuses, unsent, every write queued behind a failed batch, and every later send', async () => {
+    const f = fakeProducer();
+    const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100 });
+    f.next('stored-then-timeout');
+    f.hold();
+    const first = b.send('t', [msg('+500')]);
+    await waitFor(() => f.calls.length === 1, { timeoutMs: 2000, description: 'the first batch in flight' });
+    const behind = b.send('t', [msg('+300')]);
+    f.release();
+    await expect(first).rejects.toMatchObject({ name: 'SendFailure', possiblyStored: true });
+    await expect(behind).rejects.toBeInstanceOf(NotSentError);
+    await expect(b.send('t', [msg('later')])).rejects.toBeInstanceOf(NotSentError);
+    expect(f.calls).toHaveLength(1);
+    expect(f.log.map((l) => l.message.value.toString())).toEqual(['+500']);
+  });
+
+  it('calls onFailure of the failed batch and of the writes behind it before anything else runs', async () => {
+    const f = fakeProducer();
+    const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100 });
+    f.next('lost');
+    f.hold();
+    const seen: string[] = [];
+    const first = b.send('t', [msg('a')], { onFailure: () => seen.push('a') });
+    await waitFor(() => f.calls.length === 1, { timeoutMs: 2000, description: 'the first batch in flight' });
+    const second = b.send('t', [msg('b')], { onFailure: () => seen.push('b') });
+    const settled = Promise.allSettled([first, second]).then(() => seen.push('settled'));
+    f.release();
+    await settled;
+    expect(seen).toEqual(['a', 'b', 'settled']);
+  });
+
+  it("runs each write's check right before the send and leaves a refused one out", async () => {
+    const f = fakeProducer();
+    const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100 });
+    f.hold();
+    const first = b.send('t', [msg('a')]);
+    await waitFor(() => f.calls.length === 1, { timeoutMs: 2000, description: 'the first batch in flight' });
+    let admitted = true;
+    const second = b.send('t', [msg('b')], {
+      check: () => (admitted ? undefined : new NotSentError('admission ended')),
+    });
+    const third = b.send('t', [msg('c')]);
+    // The condition lapses while the write waits behind the batch in flight.
+    admitted = false;
+    f.release();
+    await first;
+    await expect(second).rejects.toThrow('admission ended');
+    await third;
+    expect(f.log.map((l) => l.message.value.toString())).toEqual(['a', 'c']);
+  });
+
+  it('an acknowledgement that arrives after the deadline is not a success', async () => {
+    let now = 0;
+    const f = fakeProducer();
+    const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100, clock: () => now });
+    f.hold();
+    const p = b.send('t', [msg('a')], { deadline: () => 1_000 });
+    await waitFor(() => f.calls.length === 1, { timeoutMs: 2000, description: 'the batch in flight' });
+    now = 1_001;
+    f.release();
+    const e = await p.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SendFailure);
+    expect(e).toMatchObject({ possiblyStored: true });
+    expect((e as Error).message).toContain('after the admission deadline');
+  });
+
+  it('a send without an acknowledgement by the deadline fails as possibly stored, at the deadline', async () => {
+    const f = fakeProducer();
+    const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100 });
+    f.hold();
+    const started = performance.now();
+    const e = await b.send('t', [msg('a')], { deadline: () => started + 150 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ name: 'SendFailure', possiblyStored: true });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    f.release();
+  });
+
+  it('a write whose deadline has passed before its batch starts is not sent at all', async () => {
+    let now = 0;
+    const f = fakeProducer();
+    const b = new ProducerBatcher(f.producer, { lingerMs: 1, maxBatchMessages: 100, clock: () => now });
+    now = 5;
+    const e = await b.send('t', [msg('a')], { deadline: () => 4 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ name: 'SendFailure', possiblyStored: false });
+    expect(f.calls).toHaveLength(0);
   });
 });

@@ -1,8 +1,10 @@
 /** Root of every error thrown by @meridian/publisher. */
 export type PublisherErrorCode =
-  | 'NOT_STORED' // the broker did not acknowledge: nothing was stored (retry is safe)
-  | 'SHUTTING_DOWN'
-  | 'NOT_WRITER' // this region may not accept writes now (fenced / not primary)
+  | 'NOT_STORED' // certainly nothing of this write reached a log: retry is safe (503)
+  | 'OUTCOME_UNKNOWN' // it may or may not be stored: retry only with the same Idempotency-Key (504)
+  | 'SHUTTING_DOWN' // refused before anything was sent (503)
+  | 'NOT_WRITER' // this region may not accept writes now (fenced / not primary); nothing sent (503)
+  | 'CLOCK_SKEW' // this writer's clock is past the projectors' skew bound; nothing sent (503, not retriable)
   | 'INVALID_EVENT'
   | 'INVALID_CONFIG';
 
@@ -19,5 +21,9 @@ export class PublisherError extends Error {
   /** Seconds a client should wait before retrying (HTTP Retry-After), when retriable. */
   get retryAfterSeconds(): number | undefined {
     return this.retriable ? 1 : undefined;
+  }
+  /** True when the broker certainly stored nothing of the write (a resend anywhere is safe). */
+  get certainlyNotStored(): boolean {
+    return this.code !== 'OUTCOME_UNKNOWN';
   }
 }

@@ -1,4 +1,3 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import pino, { type Logger } from 'pino';
 import {
@@ -11,8 +10,10 @@ import {
 } from '@meridian/contract';
 import { type Document, HybridLogicalClock, type Mutation, type Operation } from '@meridian/merge';
 import { PublisherError } from './errors';
-import { ProducerBatcher } from './batcher';
-import { type SnapshotSource, Writer } from './writer';
+import { NotSentError, ProducerBatcher } from './batcher';
+import { KafkaEventProducer } from './kafka-producer';
+import { type EventProducer, type ProducedPartition, SendFailure } from './producer';
+import { IDEMPOTENCY_KEY, type PreparedWrite, type SnapshotSource, Writer } from './writer';
 
 /** One step of a write: a mutation against the writer's view, and the event payload it becomes. */
 export interface WriteStep {
@@ -23,6 +24,11 @@ export interface WriteStep {
 export interface PublishContext {
   correlationId?: string | null;
   causationId?: string | null;
+  /**
+   * The client's key for this write (1-128 of A-Z a-z 0-9 . _ : -). The same key on the same
+   * aggregate is applied once, whichever region or process stores it and however often.
+   */
+  idempotencyKey?: string;
 }
 
 export interface PublisherOptions {
@@ -50,7 +56,14 @@ export interface PublisherOptions {
   snapshots?: SnapshotSource;
   lingerMs?: number;
   maxBatchMessages?: number;
+  /**
+   * The projectors' forward-skew bound (their MAX_FORWARD_SKEW_MS): an event whose HLC is further
+   * ahead of the broker's append time is dead-lettered by every projector, so the publisher refuses
+   * it (CLOCK_SKEW) rather than answering 2xx. Default 60 000.
+   */
   maxForwardSkewMs?: number;
+  /** Tests: replaces the kafkajs producer (the port's adapter). */
+  producerFactory?: () => EventProducer;
   /** The writer's wall clock (default Date.now); tests skew it to check HLC merges. */
   wallClockMs?: () => number;
   logger?: Logger;
@@ -58,7 +71,16 @@ export interface PublisherOptions {
 }
 
 export type WriteGate =
-  { accepting: true; epoch: number } | { accepting: false; epoch: number; reason: string };
+  | {
+      accepting: true;
+      epoch: number;
+      /**
+       * Monotonic time (`performance.now()`) at which this admission ends by itself (lease). A write
+       * must be acknowledged before it; otherwise its outcome is unknown, never a success.
+       */
+      deadlineMs?: number;
+    }
+  | { accepting: false; epoch: number; reason: string };
 
 export interface PublishedEvent {
   eventId: string;
@@ -66,26 +88,49 @@ export interface PublishedEvent {
   topic: string;
   partition: number;
   offset?: string;
+  /** The write's idempotency key was known: this is the original write's identity, nothing new was published. */
+  replayed?: true;
+}
+
+/** What the publisher knows about whether it can store a write now (for `/health`). */
+export interface PublisherHealth {
+  /** A producer is connected and its last send (or connection attempt) did not fail. */
+  ready: boolean;
+  /** When the readiness was last established or lost (ms ago), and why it was lost. */
+  checkedAgoMs: number;
+  error?: string;
+  /** Estimated forward skew of this writer's clock over the broker's (ms), when known. */
+  clockSkewMs?: number;
 }
 
 /**
  * Publishes domain events correctly by default: idempotent producer with acks=all, key = aggregate
  * id (per-aggregate order), the envelope filled in (event id, origin region, HLC, writer epoch,
  * correlation/causation ids, causal metadata), concurrent publishes coalesced into batches, and a
- * promise that resolves only once the broker acknowledged — otherwise a retriable NOT_STORED error.
+ * promise that resolves only once the broker acknowledged. A failure says what may have happened:
+ * NOT_STORED (certainly nothing stored: resend), OUTCOME_UNKNOWN (resend with the same key),
+ * NOT_WRITER / SHUTTING_DOWN / CLOCK_SKEW (refused before the send).
  */
 export class EventPublisher {
-  private readonly kafka: Kafka;
-  private producer: Producer | undefined;
+  private producer: EventProducer | undefined;
   private batcher: ProducerBatcher | undefined;
   private connecting: Promise<ProducerBatcher> | undefined;
   private readonly serde: EventSerde;
   private readonly writer: Writer;
   private readonly clock: HybridLogicalClock;
+  private readonly wallMs: () => number;
+  private readonly skewBoundMs: number;
   private readonly log: Logger;
   private closing = false;
   private readonly published: Counter | undefined;
   private readonly ackSeconds: Histogram | undefined;
+  private readyState: { ready: boolean; at: number; error?: string } = { ready: false, at: Date.now() };
+  /** Broker clock minus this writer's wall clock (ms), from the last LogAppendTime acknowledgement. */
+  private brokerOffsetMs: number | undefined;
+  /** Keyed writes of this process: in flight, and the last successes (to answer a replay with). */
+  private readonly keyed = new Map<string, Promise<PublishedEvent[]>>();
+  private readonly keyedDone = new Map<string, PublishedEvent[]>();
+  private readonly createProducer: () => EventProducer;
 
   constructor(private readonly opts: PublisherOptions) {
     if (!/^[a-z][a-z0-9-]*$/.test(opts.region)) {
@@ -99,23 +144,27 @@ export class EventPublisher {
       throw new PublisherError('kafka.brokers: give at least one bootstrap address', 'INVALID_CONFIG', false);
     }
     this.log = opts.logger ?? pino({ name: 'meridian-publisher' });
-    this.kafka = new Kafka({
-      clientId: opts.kafka.clientId ?? `meridian-publisher-${opts.region}`,
-      brokers: opts.kafka.brokers,
-      connectionTimeout: opts.kafka.connectionTimeoutMs ?? 1000,
-      requestTimeout: opts.kafka.requestTimeoutMs ?? 5000,
-      // Client-level retries (metadata, connections) are bounded too, or a dead broker means
-      // ~20 s of reconnect attempts before the caller hears anything.
-      retry: { retries: opts.kafka.retries ?? 3, initialRetryTime: 100, maxRetryTime: 1000 },
-      logLevel: logLevel.NOTHING,
-    });
+    this.createProducer =
+      opts.producerFactory ??
+      (() =>
+        new KafkaEventProducer({
+          clientId: opts.kafka.clientId ?? `meridian-publisher-${opts.region}`,
+          brokers: opts.kafka.brokers,
+          connectionTimeoutMs: opts.kafka.connectionTimeoutMs ?? 1000,
+          requestTimeoutMs: opts.kafka.requestTimeoutMs ?? 5000,
+          // Client-level retries (metadata, connections) are bounded too, or a dead broker means
+          // ~20 s of reconnect attempts before the caller hears anything.
+          retries: opts.kafka.retries ?? 3,
+        }));
     const registry =
       'url' in opts.registry ? new ConfluentSchemaRegistry({ url: opts.registry.url }) : opts.registry;
     this.serde = new EventSerde({ registry, autoRegister: opts.autoRegisterSchemas ?? false });
+    this.wallMs = opts.wallClockMs ?? Date.now;
+    this.skewBoundMs = opts.maxForwardSkewMs ?? 60_000;
     this.clock = new HybridLogicalClock({
       nodeId: `${opts.region}.publisher`,
       ...(opts.maxForwardSkewMs !== undefined ? { maxForwardSkewMs: opts.maxForwardSkewMs } : {}),
-      ...(opts.wallClockMs ? { wallClockMs: opts.wallClockMs } : {}),
+      wallClockMs: this.wallMs,
     });
     this.writer = new Writer({
       region: opts.region,
@@ -128,7 +177,7 @@ export class EventPublisher {
         (opts.metrics.getSingleMetric('meridian_publish_events_total') as Counter | undefined) ??
         new Counter({
           name: 'meridian_publish_events_total',
-          help: 'Events published, by aggregate type and outcome (stored | not_stored | invalid | refused).',
+          help: 'Events published, by aggregate type and outcome (stored | not_stored | outcome_unknown | invalid | refused | replayed).',
           labelNames: ['aggregate_type', 'outcome'],
           registers: [opts.metrics],
         });
@@ -143,22 +192,29 @@ export class EventPublisher {
     }
   }
 
+  private markReady(ready: boolean, error?: string): void {
+    if (this.readyState.ready !== ready || error !== this.readyState.error)
+      this.readyState = { ready, at: Date.now(), ...(error !== undefined ? { error } : {}) };
+  }
+
   private async ready(): Promise<ProducerBatcher> {
-    if (this.batcher) return this.batcher;
+    if (this.batcher && !this.batcher.failed) return this.batcher;
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // Bounded: a dead broker must become a 503 within seconds (kafkajs warns this weakens
-        // its EoS bookkeeping, so after any failure the producer is replaced, see `reset`).
-        retry: { retries: this.opts.kafka.retries ?? 3, initialRetryTime: 100, maxRetryTime: 1000 },
-      });
-      await producer.connect();
+      if (this.batcher?.failed) await this.reset();
+      const producer = this.createProducer();
+      try {
+        await producer.connect();
+      } catch (e) {
+        await producer.disconnect();
+        this.markReady(false, (e as Error).message);
+        throw e;
+      }
       this.producer = producer;
       this.batcher = new ProducerBatcher(producer, {
         lingerMs: this.opts.lingerMs ?? 2,
         maxBatchMessages: this.opts.maxBatchMessages ?? 500,
       });
+      this.markReady(true);
       return this.batcher;
     })().finally(() => (this.connecting = undefined));
     return this.connecting;
@@ -169,7 +225,7 @@ export class EventPublisher {
     const p = this.producer;
     this.producer = undefined;
     this.batcher = undefined;
-    await p?.disconnect().catch(() => undefined);
+    await p?.disconnect();
   }
 
   /** Connects the producer (else the first publish does). Fails fast if the broker is down. */
@@ -178,9 +234,37 @@ export class EventPublisher {
   }
 
   /**
+   * Whether a write can be stored now, as far as the publisher knows: a producer is connected and
+   * nothing failed since. When not ready, `probe()` tries to connect again.
+   */
+  health(): PublisherHealth {
+    const skew = this.estimatedSkewMs();
+    return {
+      ready: this.readyState.ready && !this.closing && !(this.batcher?.failed ?? false),
+      checkedAgoMs: Date.now() - this.readyState.at,
+      ...(this.readyState.error !== undefined ? { error: this.readyState.error } : {}),
+      ...(skew !== undefined ? { clockSkewMs: skew } : {}),
+    };
+  }
+
+  /** Re-establishes the producer if it is not ready (a health loop calls it). Never throws. */
+  async probe(): Promise<PublisherHealth> {
+    if (!this.closing && !this.health().ready) await this.ready().catch(() => undefined);
+    return this.health();
+  }
+
+  /** Forward skew of this writer's wall clock over the broker's, estimated from the last ack. */
+  private estimatedSkewMs(): number | undefined {
+    return this.brokerOffsetMs === undefined ? undefined : -this.brokerOffsetMs;
+  }
+
+  /**
    * Publishes one write (one or more events of one aggregate, in order). Resolves when all are
-   * acknowledged by the broker; rejects with PublisherError: NOT_STORED (retriable: nothing of this
-   * write is acknowledged), INVALID_EVENT, SHUTTING_DOWN.
+   * acknowledged by the broker (before the admission deadline, in Phase A); rejects with
+   * PublisherError: NOT_STORED (nothing of it can be in a log: retry is safe), OUTCOME_UNKNOWN (it may
+   * be stored: retry with the same idempotency key), NOT_WRITER, CLOCK_SKEW, INVALID_EVENT,
+   * SHUTTING_DOWN. With `ctx.idempotencyKey`, a write whose key is already known resolves with the
+   * original's identities (`replayed: true`) and publishes nothing.
    */
   async publish(
     aggregateType: string,
@@ -188,57 +272,186 @@ export class EventPublisher {
     steps: readonly WriteStep[],
     ctx: PublishContext = {},
   ): Promise<PublishedEvent[]> {
+    const key = ctx.idempotencyKey;
+    if (key === undefined) return this.publishOnce(aggregateType, aggregateId, steps, ctx);
+    if (!IDEMPOTENCY_KEY.test(key))
+      throw new PublisherError(
+        'idempotencyKey: must be 1-128 of A-Z a-z 0-9 . _ : -',
+        'INVALID_EVENT',
+        false,
+      );
+    const k = `${aggregateType}/${aggregateId}/${key}`;
+    const done = this.keyedDone.get(k);
+    if (done) {
+      this.published?.inc({ aggregate_type: aggregateType, outcome: 'replayed' }, steps.length);
+      return done.map((e) => ({ ...e, replayed: true as const }));
+    }
+    // The same key concurrently in this process: one attempt, every caller gets its outcome.
+    const inflight = this.keyed.get(k);
+    if (inflight) return inflight.then((r) => r.map((e) => ({ ...e, replayed: true as const })));
+    const attempt = this.publishOnce(aggregateType, aggregateId, steps, ctx).finally(() =>
+      this.keyed.delete(k),
+    );
+    this.keyed.set(k, attempt);
+    const result = await attempt;
+    if (!result.some((e) => e.replayed)) {
+      this.keyedDone.set(k, result);
+      while (this.keyedDone.size > 10_000) this.keyedDone.delete(this.keyedDone.keys().next().value!);
+    }
+    return result;
+  }
+
+  private refuseUnlessAdmitted(aggregateType: string, steps: number): { epoch: number } {
     if (this.closing) throw new PublisherError('shutting down: not accepting writes', 'SHUTTING_DOWN', true);
     const gate = this.opts.writeGate?.() ?? { accepting: true as const, epoch: 0 };
     if (!gate.accepting) {
-      this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, steps.length);
+      this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, steps);
       throw new PublisherError(
-        `region ${this.opts.region} does not accept writes now (${gate.reason}, epoch ${gate.epoch})`,
+        `region ${this.opts.region} does not accept writes now (${gate.reason}, epoch ${gate.epoch}); nothing was stored`,
         'NOT_WRITER',
         true,
       );
     }
+    return gate;
+  }
+
+  private async publishOnce(
+    aggregateType: string,
+    aggregateId: string,
+    steps: readonly WriteStep[],
+    ctx: PublishContext,
+  ): Promise<PublishedEvent[]> {
+    const { epoch } = this.refuseUnlessAdmitted(aggregateType, steps.length);
     const started = process.hrtime.bigint();
     const prepared = await this.writer.prepare(
       aggregateType,
       aggregateId,
       steps.map((s) => s.mutation),
+      ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {},
     );
     const topic = aggregateTopic(aggregateType);
+    if (prepared.duplicate) {
+      this.published?.inc({ aggregate_type: aggregateType, outcome: 'replayed' }, steps.length);
+      return prepared.ops.map((op, i) => ({
+        eventId: op.eventId,
+        type: steps[i]!.payload(op).type,
+        topic,
+        partition: -1,
+        replayed: true as const,
+      }));
+    }
     let events: MeridianEvent[];
     let messages: { key: string; value: Buffer; headers: Record<string, string> }[];
     try {
+      this.checkSkew(prepared);
       events = prepared.ops.map((op, i) =>
-        this.toEvent(aggregateType, aggregateId, op, steps[i]!, ctx, gate.epoch),
+        this.toEvent(aggregateType, aggregateId, op, steps[i]!, ctx, epoch),
       );
       messages = await Promise.all(events.map((e) => this.serde.encode(e)));
     } catch (e) {
       prepared.abort();
+      if (e instanceof PublisherError) throw e;
       this.published?.inc({ aggregate_type: aggregateType, outcome: 'invalid' }, steps.length);
       if (e instanceof ContractError && !e.retriable) {
         throw new PublisherError(`invalid event: ${e.message}`, 'INVALID_EVENT', false, { cause: e });
       }
       throw new PublisherError(`not stored: ${(e as Error).message}`, 'NOT_STORED', true, { cause: e });
     }
+    const sentAtWall = this.wallMs();
+    let meta: ProducedPartition[];
     try {
       const batcher = await this.ready();
-      const meta = await batcher.send(topic, messages);
-      this.published?.inc({ aggregate_type: aggregateType, outcome: 'stored' }, events.length);
-      this.ackSeconds?.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      const partition = meta[0]?.partition ?? -1;
-      return events.map((e) => ({ eventId: e.envelope.eventId, type: e.type, topic, partition }));
+      meta = await batcher.send(topic, messages, {
+        // Right before the send: the session must still be live (no earlier write it depends on
+        // failed) and the region must still be admitted at the epoch stamped on the events.
+        check: () => {
+          if (!prepared.live())
+            return new NotSentError('an earlier write of this aggregate failed; this one depends on it');
+          if (this.closing) return new NotSentError('shutting down');
+          const g = this.opts.writeGate?.();
+          if (g && (!g.accepting || g.epoch !== epoch))
+            return new NotSentError(
+              `admission ended before the send (${g.accepting ? `epoch now ${g.epoch}` : g.reason}, stamped epoch ${epoch})`,
+            );
+          return undefined;
+        },
+        deadline: () => {
+          const g = this.opts.writeGate?.();
+          return g?.accepting ? g.deadlineMs : undefined;
+        },
+        onFailure: () => prepared.abort(),
+      });
     } catch (e) {
       prepared.abort();
-      await this.reset();
-      this.published?.inc({ aggregate_type: aggregateType, outcome: 'not_stored' }, events.length);
-      this.log.warn({ err: (e as Error).message, aggregateType, aggregateId }, 'publish not acknowledged');
+      throw this.failure(e, aggregateType, aggregateId, events.length);
+    }
+    const ackedAtWall = this.wallMs();
+    this.markReady(true);
+    const part = meta.find((m) => m.topic === topic);
+    if (part?.logAppendTimeMs !== undefined) {
+      this.brokerOffsetMs = part.logAppendTimeMs - Math.round((sentAtWall + ackedAtWall) / 2);
+      const ahead = Math.max(...events.map((ev) => ev.envelope.hlc.wallMs)) - part.logAppendTimeMs;
+      if (ahead > this.skewBoundMs) {
+        this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, events.length);
+        throw new PublisherError(
+          `stored, but this writer's clock is ${ahead} ms ahead of the broker's (bound ${this.skewBoundMs} ms): every projector dead-letters it (CLOCK_SKEW); fix the clock`,
+          'CLOCK_SKEW',
+          false,
+        );
+      }
+    }
+    this.published?.inc({ aggregate_type: aggregateType, outcome: 'stored' }, events.length);
+    this.ackSeconds?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return events.map((e) => ({
+      eventId: e.envelope.eventId,
+      type: e.type,
+      topic,
+      partition: part?.partition ?? -1,
+      ...(part?.baseOffset !== undefined ? { offset: part.baseOffset } : {}),
+    }));
+  }
+
+  /**
+   * Refuses at the source an event the projectors would dead-letter: its HLC ahead of the broker's
+   * clock by more than the bound (less a margin for the estimate), known once an ack carried the
+   * broker's append time.
+   */
+  private checkSkew(prepared: PreparedWrite): void {
+    if (this.brokerOffsetMs === undefined) return;
+    const brokerNow = this.wallMs() + this.brokerOffsetMs;
+    const ahead = Math.max(...prepared.ops.map((op) => op.hlc.wallMs)) - brokerNow;
+    const marginMs = Math.min(1000, this.skewBoundMs / 10);
+    if (ahead > this.skewBoundMs - marginMs) {
       throw new PublisherError(
-        `the broker did not acknowledge the write (${(e as Error).message}); nothing was stored, retry`,
-        'NOT_STORED',
+        `this writer's clock is ${ahead} ms ahead of the broker's, past the projectors' bound of ${this.skewBoundMs} ms (less a ${marginMs} ms margin); nothing was stored: fix the clock (NTP)`,
+        'CLOCK_SKEW',
+        false,
+      );
+    }
+  }
+
+  /** Maps a failed send to what the client may assume. */
+  private failure(e: unknown, aggregateType: string, aggregateId: string, n: number): PublisherError {
+    const possiblyStored = e instanceof SendFailure ? e.possiblyStored : !(e instanceof NotSentError);
+    const msg = (e as Error).message;
+    if (e instanceof SendFailure) {
+      this.markReady(false, msg);
+      // The producer's sequence state is suspect after any failed send: replace it.
+      if (this.batcher?.failed) void this.reset();
+    }
+    if (!(e instanceof NotSentError) && !(e instanceof SendFailure)) this.markReady(false, msg);
+    this.log.warn({ err: msg, aggregateType, aggregateId, possiblyStored }, 'publish not acknowledged');
+    if (possiblyStored) {
+      this.published?.inc({ aggregate_type: aggregateType, outcome: 'outcome_unknown' }, n);
+      return new PublisherError(
+        `the outcome is unknown (${msg}): the write may or may not be stored; retry with the same Idempotency-Key`,
+        'OUTCOME_UNKNOWN',
         true,
         { cause: e },
       );
     }
+    this.published?.inc({ aggregate_type: aggregateType, outcome: 'not_stored' }, n);
+    return new PublisherError(`nothing was stored (${msg}); retry`, 'NOT_STORED', true, { cause: e });
   }
 
   private toEvent(
@@ -271,7 +484,7 @@ export class EventPublisher {
   async close(): Promise<void> {
     this.closing = true;
     await this.batcher?.flush();
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect();
     this.producer = undefined;
     this.batcher = undefined;
   }

@@ -26,3 +26,287 @@ describe('EventPublisher write gate (Phase A)', () => {
     await p.close();
   });
 });
+
+// --- the write path under partial failure, against the producer port --------------------------
+
+import { EventSerde, registerAll, type ProfileEvent } from '@meridian/contract';
+import { applyOp, documentEmpty, readField, type Document } from '@meridian/merge';
+import pino from 'pino';
+import { profileEventToOperation, profileSteps } from '@meridian/domain';
+import { waitFor } from '@meridian/testing';
+import { fakeProducer } from './fake-producer.spec-helper';
+import type { PublisherOptions } from './publisher';
+
+async function world(opts: Partial<PublisherOptions> = {}, f = fakeProducer()) {
+  const registry = new InMemorySchemaRegistry({ name: 'us-east', firstId: 1 });
+  await registerAll(registry);
+  const serde = new EventSerde({ registry });
+  const publisher = new EventPublisher({
+    region: 'us-east',
+    kafka: { brokers: ['127.0.0.1:1'] },
+    registry,
+    producerFactory: f.make,
+    lingerMs: 1,
+    logger: pino({ level: 'silent' }),
+    ...opts,
+  });
+  /** What a projector folds from "the broker's" log (in log order, or a given order). */
+  const fold = async (log = f.log.map((l) => l.message)): Promise<Document> => {
+    let doc = documentEmpty();
+    for (const m of log) {
+      const e = (await serde.decode(m.value, m.headers, { topic: 'meridian.profile' })) as ProfileEvent;
+      doc = applyOp(doc, profileEventToOperation(e));
+    }
+    return doc;
+  };
+  const credit = async (log?: Parameters<typeof fold>[0]) =>
+    readField(await fold(log), 'credit')?.counter ?? 0;
+  return { f, publisher, serde, fold, credit };
+}
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof PublisherError ? e.code : `not a PublisherError: ${String(e)}`),
+  );
+
+describe('EventPublisher: a failed write never leaks into the next (issue 14.1)', () => {
+  it('+500 refused by the broker, +300 queued behind it: both NOT_STORED, nothing in the log', async () => {
+    const w = await world();
+    w.f.next('refused');
+    w.f.hold();
+    const first = codeOf(w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(500)]));
+    await waitFor(() => w.f.calls.length === 1, { timeoutMs: 2000, description: '+500 in flight' });
+    const second = codeOf(w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(300)]));
+    w.f.release();
+    expect(await first).toBe('NOT_STORED');
+    expect(await second).toBe('NOT_STORED');
+    expect(w.f.log).toHaveLength(0);
+    // The client retries both, as told: exactly 800.
+    await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(500)]);
+    await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(300)]);
+    expect(await w.credit()).toBe(800);
+  });
+
+  it('+500 with an unknown outcome (stored, ack lost): +300 behind it is refused unsent, and a keyed retry of +500 counts once', async () => {
+    const w = await world();
+    w.f.next('stored-then-timeout');
+    w.f.hold();
+    const ctx = { idempotencyKey: 'pay-1' };
+    const first = codeOf(w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(500)], ctx));
+    await waitFor(() => w.f.calls.length === 1, { timeoutMs: 2000, description: '+500 in flight' });
+    const second = codeOf(w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(300)]));
+    w.f.release();
+    expect(await first).toBe('OUTCOME_UNKNOWN');
+    expect(await second).toBe('NOT_STORED');
+    await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(500)], ctx);
+    await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(300)]);
+    expect(w.f.log).toHaveLength(3); // +500 twice (same identity), +300 once
+    expect(await w.credit()).toBe(800);
+  });
+
+  it('a write prepared on a session before its failure, sent after it, is refused (NOT_STORED)', async () => {
+    let release: (() => void) | undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    const w = await world();
+    w.f.next('lost');
+    w.f.hold();
+    const first = codeOf(w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(500)]));
+    await waitFor(() => w.f.calls.length === 1, { timeoutMs: 2000, description: '+500 in flight' });
+    // Prepared now (its totals include +500), handed to the batcher only after +500 failed.
+    const step = profileSteps.adjustCredit(300);
+    const second = codeOf(
+      w.publisher.publish('profile', 'ada', [{ mutation: step.mutation, payload: (op) => step.payload(op) }]),
+    );
+    void slow;
+    w.f.release();
+    release?.();
+    expect(await first).toBe('OUTCOME_UNKNOWN');
+    expect(await second).toBe('NOT_STORED');
+    expect(w.f.log.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('EventPublisher: NOT_STORED only when certainly nothing was stored (issue 14.4)', () => {
+  it.each([
+    ['refused', 'NOT_STORED'],
+    ['stored-then-timeout', 'OUTCOME_UNKNOWN'],
+    ['lost', 'OUTCOME_UNKNOWN'],
+  ] as const)('a send that is %s answers %s', async (outcome, code) => {
+    const w = await world();
+    w.f.next(outcome);
+    expect(await codeOf(w.publisher.publish('profile', 'ada', [profileSteps.recordLogin()]))).toBe(code);
+  });
+
+  it('a broker that refuses connections: NOT_STORED, and health says not ready', async () => {
+    const w = await world();
+    w.f.failConnect(true);
+    expect(await codeOf(w.publisher.publish('profile', 'ada', [profileSteps.recordLogin()]))).toBe(
+      'NOT_STORED',
+    );
+    expect(w.publisher.health()).toMatchObject({ ready: false });
+    w.f.failConnect(false);
+    expect((await w.publisher.probe()).ready).toBe(true);
+  });
+
+  it('after an unknown outcome health is not ready until a producer connects again', async () => {
+    const w = await world();
+    await w.publisher.connect();
+    expect(w.publisher.health().ready).toBe(true);
+    w.f.next('lost');
+    await codeOf(w.publisher.publish('profile', 'ada', [profileSteps.recordLogin()]));
+    expect(w.publisher.health().ready).toBe(false);
+    expect((await w.publisher.probe()).ready).toBe(true);
+  });
+});
+
+describe('EventPublisher: admission is checked right before the send, and bounds it (issue 14.2)', () => {
+  it('a write whose admission lapses while it waits behind a batch in flight is refused unsent', async () => {
+    let accepting = true;
+    const w = await world({
+      writeGate: () =>
+        accepting ? { accepting: true, epoch: 3 } : { accepting: false, epoch: 3, reason: 'LEASE_LOST' },
+    });
+    w.f.hold();
+    const first = w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]);
+    await waitFor(() => w.f.calls.length === 1, { timeoutMs: 2000, description: 'first in flight' });
+    const second = codeOf(w.publisher.publish('profile', 'b', [profileSteps.recordLogin()]));
+    await new Promise((r) => setImmediate(r));
+    accepting = false;
+    w.f.release();
+    await first;
+    expect(await second).toBe('NOT_STORED');
+    expect(w.f.log).toHaveLength(1);
+  });
+
+  it('a new epoch between stamping and sending refuses the write (its events carry the old epoch)', async () => {
+    let epoch = 3;
+    const w = await world({ writeGate: () => ({ accepting: true, epoch }) });
+    w.f.hold();
+    const first = w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]);
+    await waitFor(() => w.f.calls.length === 1, { timeoutMs: 2000, description: 'first in flight' });
+    const second = codeOf(w.publisher.publish('profile', 'b', [profileSteps.recordLogin()]));
+    await new Promise((r) => setImmediate(r));
+    epoch = 4;
+    w.f.release();
+    await first;
+    expect(await second).toBe('NOT_STORED');
+  });
+
+  it('a write acknowledged after the admission deadline is OUTCOME_UNKNOWN, never 2xx', async () => {
+    const deadlineMs = performance.now() + 100;
+    const w = await world({ writeGate: () => ({ accepting: true, epoch: 1, deadlineMs }) });
+    w.f.hold();
+    const p = codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]));
+    await waitFor(() => performance.now() > deadlineMs + 5, {
+      timeoutMs: 2000,
+      description: 'deadline passed',
+    });
+    w.f.release();
+    expect(await p).toBe('OUTCOME_UNKNOWN');
+  });
+
+  it('a snapshot load that outlasts admission: refused before anything is sent', async () => {
+    let accepting = true;
+    let loaded: (() => void) | undefined;
+    const w = await world({
+      writeGate: () =>
+        accepting ? { accepting: true, epoch: 1 } : { accepting: false, epoch: 1, reason: 'LEASE_LOST' },
+      snapshots: { load: () => new Promise((r) => (loaded = () => r(undefined))) },
+    });
+    const p = codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]));
+    await waitFor(() => loaded !== undefined, { timeoutMs: 2000, description: 'snapshot load started' });
+    accepting = false;
+    loaded!();
+    expect(await p).toBe('NOT_STORED');
+    expect(w.f.calls).toHaveLength(0);
+  });
+});
+
+describe('EventPublisher: idempotency keys (issue 14.3)', () => {
+  it('the same key twice in one process publishes once and answers the original identities', async () => {
+    const w = await world();
+    const ctx = { idempotencyKey: 'k-1' };
+    const a = await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(250)], ctx);
+    const b = await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(250)], ctx);
+    expect(w.f.log).toHaveLength(1);
+    expect(b.map((e) => e.eventId)).toEqual(a.map((e) => e.eventId));
+    expect(b[0]!.replayed).toBe(true);
+  });
+
+  it('the same key concurrently: one publish, both callers get its outcome', async () => {
+    const w = await world();
+    const ctx = { idempotencyKey: 'k-2' };
+    const [a, b] = await Promise.all([
+      w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(1)], ctx),
+      w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(1)], ctx),
+    ]);
+    expect(w.f.log).toHaveLength(1);
+    expect(b[0]!.eventId).toBe(a[0]!.eventId);
+  });
+
+  it('a key retried in another region and after a restart is applied once, whatever the order', async () => {
+    const east = await world();
+    const west = await world({ region: 'us-west' }, east.f); // same "log" to fold
+    const restarted = await world({}, east.f);
+    const ctx = { idempotencyKey: 'transfer-42' };
+    await east.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(700)], ctx);
+    await west.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(700)], ctx);
+    await restarted.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(700)], ctx);
+    await east.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(5)]);
+    const log = east.f.log.map((l) => l.message);
+    expect(log).toHaveLength(4);
+    expect(await east.credit(log)).toBe(705);
+    expect(await east.credit([...log].reverse())).toBe(705);
+  });
+
+  it('a known key is answered from the writer view (the projector already applied it)', async () => {
+    const first = await world();
+    await first.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(9)], { idempotencyKey: 'v' });
+    const view = await first.fold();
+    const other = await world({ snapshots: { load: async () => view } });
+    const r = await other.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(9)], {
+      idempotencyKey: 'v',
+    });
+    expect(r[0]!.replayed).toBe(true);
+    expect(other.f.log).toHaveLength(0);
+  });
+
+  it('rejects a malformed key, publishing nothing', async () => {
+    const w = await world();
+    expect(
+      await codeOf(
+        w.publisher.publish('profile', 'a', [profileSteps.recordLogin()], { idempotencyKey: 'a b' }),
+      ),
+    ).toBe('INVALID_EVENT');
+    expect(w.f.calls).toHaveLength(0);
+  });
+});
+
+describe('EventPublisher: the writer clock is bounded at the source (issue 14.6)', () => {
+  it('refuses writes of a clock past the bound (CLOCK_SKEW), never a 2xx, and stores nothing more', async () => {
+    const skewMs = 90_000;
+    const w = await world(
+      { wallClockMs: () => Date.now() + skewMs, maxForwardSkewMs: 60_000 },
+      fakeProducer({ logAppendTimeMs: () => Date.now() }),
+    );
+    // The first write teaches the publisher the broker's clock: stored, but answered CLOCK_SKEW.
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe(
+      'CLOCK_SKEW',
+    );
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe(
+      'CLOCK_SKEW',
+    );
+    expect(w.f.log).toHaveLength(1);
+    expect(w.publisher.health().clockSkewMs).toBeGreaterThan(skewMs - 1000);
+  });
+
+  it('accepts a clock ahead within the bound', async () => {
+    const w = await world(
+      { wallClockMs: () => Date.now() + 5_000, maxForwardSkewMs: 60_000 },
+      fakeProducer({ logAppendTimeMs: () => Date.now() }),
+    );
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe('OK');
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe('OK');
+  });
+});

@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   applyOp,
+  ctxHas,
   documentEmpty,
   type Document,
   type HybridLogicalClock,
@@ -20,7 +21,7 @@ export interface WriterOptions {
   snapshots?: SnapshotSource;
   /** Aggregates whose causal state is kept in memory; the least recently used are forgotten. */
   maxSessions?: number;
-  /** Random by default: one per process. */
+  /** Random by default (128 bits): one per process. */
   instanceId?: string;
 }
 
@@ -28,12 +29,43 @@ interface Session {
   origin: string;
   seq: number;
   doc: Document;
+  /** Set when a write prepared on it failed: every later write prepared on it must fail too. */
+  retired: boolean;
 }
 
 export interface PreparedWrite {
   ops: Operation[];
-  /** The write was not stored: forget this aggregate's session (a fresh origin is used next). */
+  /**
+   * The key's write is already in the writer's view (applied by the projector, or by this process):
+   * nothing to publish; `ops` are the original's identities (same event ids and dots).
+   */
+  duplicate: boolean;
+  /**
+   * The write failed or its outcome is unknown: retire its session, so this write and every write
+   * prepared after it on the same session (whose view includes it) are refused if not yet sent.
+   */
   abort(): void;
+  /** False once the session was retired: the write must not be sent. */
+  live(): boolean;
+}
+
+/** Idempotency keys: 1-128 of A-Z a-z 0-9 . _ : - */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The origin of a keyed write: 128 bits of SHA-256 over (aggregate type, aggregate id, key), the same
+ * in every region, process and restart, so the merge rules' dedup key `(origin, seq)` is the key's.
+ */
+export function keyedOrigin(aggregateType: string, aggregateId: string, key: string): string {
+  const h = createHash('sha256').update(`${aggregateType}\0${aggregateId}\0${key}`).digest('hex');
+  return `k.${h.slice(0, 32)}`;
+}
+
+/** Event id of step `seq` of a keyed write: derived, so a replay answers with the original's ids. */
+export function keyedEventId(origin: string, seq: number): string {
+  const h = createHash('sha256').update(`${origin}:${seq}`).digest('hex');
+  // RFC 9562 version 8 (custom) layout.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
@@ -51,7 +83,8 @@ export class Writer {
   private generation = 0;
 
   constructor(private readonly opts: WriterOptions) {
-    this.instanceId = opts.instanceId ?? randomBytes(4).toString('hex');
+    // 128 bits: a collision of two processes' origins would drop one's events as duplicates.
+    this.instanceId = opts.instanceId ?? randomBytes(16).toString('hex');
   }
 
   /** Node id of new sessions: `<region>.<instance>.<generation>` (printable ASCII, no spaces). */
@@ -62,7 +95,7 @@ export class Writer {
   private async session(aggregateType: string, aggregateId: string): Promise<Session> {
     const key = `${aggregateType}/${aggregateId}`;
     const s = this.sessions.get(key);
-    if (s) {
+    if (s && !s.retired) {
       // Refresh LRU position.
       this.sessions.delete(key);
       this.sessions.set(key, s);
@@ -72,7 +105,7 @@ export class Writer {
     if (inflight) return inflight;
     const p = (async () => {
       const doc = (await this.opts.snapshots?.load(aggregateType, aggregateId)) ?? documentEmpty();
-      const fresh: Session = { origin: this.nextOrigin(), seq: 0, doc };
+      const fresh: Session = { origin: this.nextOrigin(), seq: 0, doc, retired: false };
       this.sessions.set(key, fresh);
       const max = this.opts.maxSessions ?? 100_000;
       while (this.sessions.size > max) {
@@ -97,27 +130,62 @@ export class Writer {
     aggregateType: string,
     aggregateId: string,
     steps: ReadonlyArray<(view: Document, origin: string) => Mutation>,
+    options: { idempotencyKey?: string } = {},
   ): Promise<PreparedWrite> {
     const key = `${aggregateType}/${aggregateId}`;
     const s = await this.session(aggregateType, aggregateId);
     const ops: Operation[] = [];
-    for (const step of steps) {
-      const m = step(s.doc, s.origin);
+    const keyed =
+      options.idempotencyKey === undefined
+        ? undefined
+        : keyedOrigin(aggregateType, aggregateId, options.idempotencyKey);
+    if (keyed !== undefined && ctxHas(s.doc.applied, keyed, 1)) {
+      // Known key: the original's identities, nothing new (the caller answers with its outcome).
+      return {
+        ops: steps.map(
+          (step, i) =>
+            ({
+              ...step(documentEmpty(), keyed),
+              eventId: keyedEventId(keyed, i + 1),
+              origin: keyed,
+              seq: i + 1,
+              hlc: { wallMs: 0, logical: 0, nodeId: keyed },
+            }) as Operation,
+        ),
+        duplicate: true,
+        abort: () => undefined,
+        live: () => true,
+      };
+    }
+    let view = s.doc;
+    let nextSeq = s.seq;
+    for (const [i, step] of steps.entries()) {
+      // A keyed write is its own origin with seq 1..n: its counter totals are its own amounts, the
+      // same however often and wherever it is retried.
+      const origin = keyed ?? s.origin;
+      const seq = keyed !== undefined ? i + 1 : nextSeq + 1;
+      const m = step(view, origin);
       // The stamp's node id is the origin: merge's dedup key is (hlc.nodeId, seq).
-      const hlc = { ...this.opts.clock.now(), nodeId: s.origin };
-      const op = { eventId: randomUUID(), origin: s.origin, seq: s.seq + 1, hlc, ...m } as Operation;
-      s.doc = applyOp(s.doc, op);
-      s.seq = op.seq;
+      const hlc = { ...this.opts.clock.now(), nodeId: origin };
+      const eventId = keyed !== undefined ? keyedEventId(keyed, seq) : randomUUID();
+      const op = { eventId, origin, seq, hlc, ...m } as Operation;
+      view = applyOp(view, op);
+      if (keyed === undefined) nextSeq = seq;
       ops.push(op);
     }
+    s.doc = view;
+    s.seq = nextSeq;
     return {
       ops,
+      duplicate: false,
       abort: () => {
+        s.retired = true;
         if (this.sessions.get(key) === s) {
           this.sessions.delete(key);
           this.generation++;
         }
       },
+      live: () => !s.retired,
     };
   }
 

@@ -1,0 +1,126 @@
+import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { type EventProducer, type ProducedPartition, SendFailure, type TopicMessages } from './producer';
+
+export interface KafkaProducerOptions {
+  brokers: string[];
+  clientId: string;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retries: number;
+}
+
+/**
+ * Failures that happen before a produce request can have been written to a broker's socket: the
+ * connection was never established, or there was none to write to. Everything else (a request
+ * timeout, a reset or closed connection, a broker error response for part of a batch, anything
+ * unrecognised) may follow a request the broker already appended, so it counts as "possibly stored".
+ */
+const BEFORE_SEND =
+  /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Connection timeout|Not connected|Failed to connect|failed to connect|Closed connection.*connecting|without metadata/;
+
+function messagesOf(e: unknown): string[] {
+  const out: string[] = [];
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 8; depth++) {
+    out.push(c.message);
+    c = (c as { cause?: unknown }).cause ?? (c as { originalError?: unknown }).originalError;
+  }
+  return out;
+}
+
+/** Messages that say a request may have been written (and appended) before the failure. */
+const MAYBE_SENT = /timed out|ECONNRESET|EPIPE|closed by the server|socket hang up|Broken pipe/i;
+
+/** Whether an error (and its causes) certainly comes from before any produce request was written. */
+export function isBeforeSend(e: unknown): boolean {
+  const msgs = messagesOf(e);
+  return msgs.some((m) => BEFORE_SEND.test(m)) && !msgs.some((m) => MAYBE_SENT.test(m));
+}
+
+/** Collects what kafkajs reports while a send is in flight (its retries hide earlier causes). */
+class SendWatch {
+  possiblyStored = false;
+  readonly seen: string[] = [];
+  note(message: string): void {
+    this.seen.push(message);
+    if (!BEFORE_SEND.test(message) || MAYBE_SENT.test(message)) this.possiblyStored = true;
+  }
+}
+
+/**
+ * One kafkajs idempotent producer (acks=all, one request in flight) behind the `EventProducer` port.
+ * kafkajs retries a failed produce itself (bounded here, so a dead broker is an error within
+ * seconds), and its final error names only the last attempt's cause: an attempt that timed out after
+ * the broker stored the batch can be followed by "connection refused". So every warning or error
+ * kafkajs logs while a send is in flight is inspected too, and one that is not a before-the-send
+ * failure makes the outcome unknown.
+ */
+export class KafkaEventProducer implements EventProducer {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly watches = new Set<SendWatch>();
+
+  constructor(opts: KafkaProducerOptions) {
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      connectionTimeout: opts.connectionTimeoutMs,
+      requestTimeout: opts.requestTimeoutMs,
+      retry: { retries: opts.retries, initialRetryTime: 100, maxRetryTime: 1000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        if (entry.level > logLevel.WARN || this.watches.size === 0) return;
+        const m = entry.log.message;
+        // Emitted at construction, not a send outcome.
+        if (m.includes('Limiting retries for the idempotent producer')) return;
+        for (const w of this.watches) w.note(`${entry.namespace}: ${m}`);
+      },
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // Bounded: a dead broker must become a 503 within seconds. kafkajs warns this weakens its EoS
+      // bookkeeping, so after any failure the publisher discards this producer for a new one.
+      retry: { retries: opts.retries, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await this.producer.connect();
+    } catch (e) {
+      throw new SendFailure(`cannot connect to the broker: ${(e as Error).message}`, false, { cause: e });
+    }
+  }
+
+  async send(batch: readonly TopicMessages[]): Promise<ProducedPartition[]> {
+    const watch = new SendWatch();
+    this.watches.add(watch);
+    try {
+      const meta = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: batch.map((t) => ({
+          topic: t.topic,
+          messages: t.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        })),
+      });
+      return meta.map((m) => ({
+        topic: m.topicName,
+        partition: m.partition,
+        ...(m.baseOffset !== undefined ? { baseOffset: m.baseOffset } : {}),
+        ...(m.logAppendTime !== undefined && m.logAppendTime !== '-1'
+          ? { logAppendTimeMs: Number(m.logAppendTime) }
+          : {}),
+      }));
+    } catch (e) {
+      const possiblyStored = watch.possiblyStored || !isBeforeSend(e);
+      const detail = watch.seen.length > 0 ? ` (during the send: ${watch.seen.slice(-3).join('; ')})` : '';
+      throw new SendFailure(`${(e as Error).message}${detail}`, possiblyStored, { cause: e });
+    } finally {
+      this.watches.delete(watch);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect().catch(() => undefined);
+  }
+}
