@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadEnv, regionalEnv } from '@meridian/config';
+import { DEFAULT_MAX_FORWARD_SKEW_MS } from '@meridian/projector';
 
 const shape = {
   ...regionalEnv,
@@ -15,7 +16,13 @@ const shape = {
     .optional(),
   /** Consumer group (partition assignment only; offsets live in the store). One per projector deployment. */
   GROUP_ID: z.string().min(1).optional(),
-  MAX_FORWARD_SKEW_MS: z.coerce.number().int().min(0).default(60_000),
+  /** An event whose HLC is further ahead of its record timestamp is dead-lettered (`CLOCK_SKEW`). */
+  MAX_FORWARD_SKEW_MS: z.coerce.number().int().min(0).default(DEFAULT_MAX_FORWARD_SKEW_MS),
+  /**
+   * On a stored position ahead of the log, how long the stopped projector keeps serving (`/metrics`
+   * shows `meridian_projector_position_ahead_of_log_total`) before it exits non-zero.
+   */
+  FATAL_EXIT_DELAY_MS: z.coerce.number().int().min(0).default(15_000),
   /** Failpoints armed at start-up (tests only), e.g. `store.commit.after=crash@3`. */
   FAILPOINTS: z.string().optional(),
   /** Mount `PUT/DELETE /failpoints/:name` (the local test topology only; never in production). */

@@ -3,10 +3,10 @@ import pino, { type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
-import { HybridLogicalClock } from '@meridian/merge';
 import {
   KafkaDeadLetterSink,
   KafkaProjectorRunner,
+  PositionAheadOfLogError,
   ProjectionEngine,
   type AggregateModel,
 } from '@meridian/projector';
@@ -41,6 +41,7 @@ export class Projector {
   /** Writer epochs in arrival order: an event older than the newest epoch seen is surfaced. */
   readonly epochs = new EpochTracker();
   private readonly staleEpochs: Counter;
+  private readonly positionAheadOfLog: Counter;
 
   constructor(
     readonly config: ProjectorConfig,
@@ -64,10 +65,8 @@ export class Projector {
       serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: config.REGISTRY_URL }) }),
       models,
       deadLetter: sink,
-      clock: new HybridLogicalClock({
-        nodeId: `${config.REGION}.projector`,
-        maxForwardSkewMs: config.MAX_FORWARD_SKEW_MS,
-      }),
+      // Decided against each record's own timestamp, never this process's clock (no HLC is adopted).
+      maxForwardSkewMs: config.MAX_FORWARD_SKEW_MS,
       onEvent: (event, source) => {
         const env = event.envelope;
         const seen = this.epochs.observe(Number(env.writerEpoch), env.originRegion);
@@ -94,6 +93,14 @@ export class Projector {
         labelNames: ['region', 'origin'],
         registers: [metrics],
       });
+    this.positionAheadOfLog =
+      (metrics.getSingleMetric('meridian_projector_position_ahead_of_log_total') as Counter | undefined) ??
+      new Counter({
+        name: 'meridian_projector_position_ahead_of_log_total',
+        help: 'Partitions whose stored position is beyond the log end (topic recreated, data lost): the projector stopped.',
+        labelNames: ['region', 'topic', 'partition'],
+        registers: [metrics],
+      });
     const counter = (name: string, help: string) =>
       (metrics.getSingleMetric(name) as Counter | undefined) ??
       new Counter({ name, help, labelNames: ['region', 'topic'], registers: [metrics] });
@@ -118,19 +125,38 @@ export class Projector {
       engine: this.engine,
       groupId: this.config.GROUP_ID ?? `meridian-projector-${this.config.REGION}`,
       log: this.log,
-      onFatal: (e) => {
-        this.log.fatal(
-          { err: e.message },
-          'consumer stopped for good; exiting so the supervisor restarts the projector',
-        );
-        process.exit(1);
-      },
+      onFatal: (e) => this.fatal(e),
       onBatch: (b) => {
         this.applied.inc({ region: this.config.REGION, topic: b.topic }, b.applied);
         this.deadLettered.inc({ region: this.config.REGION, topic: b.topic }, b.deadLettered);
       },
     });
     await this.runner.start();
+  }
+
+  /**
+   * The consumer stopped for good. A position ahead of the log is counted and the exit is delayed by
+   * FATAL_EXIT_DELAY_MS so the metric can be scraped (a restart would only stop again).
+   */
+  fatal(e: Error, exit: (code: number) => void = (code) => process.exit(code)): void {
+    if (e instanceof PositionAheadOfLogError) {
+      this.positionAheadOfLog.inc({
+        region: this.config.REGION,
+        topic: e.topic,
+        partition: String(e.partition),
+      });
+      this.log.fatal(
+        { err: e.message, code: e.code, exitInMs: this.config.FATAL_EXIT_DELAY_MS },
+        'stored position ahead of the log; stopped, nothing skipped',
+      );
+      setTimeout(() => exit(1), this.config.FATAL_EXIT_DELAY_MS);
+      return;
+    }
+    this.log.fatal(
+      { err: e.message },
+      'consumer stopped for good; exiting so the supervisor restarts the projector',
+    );
+    exit(1);
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@
 export type ContractErrorCode =
   | 'BAD_MAGIC_BYTE'
   | 'TRUNCATED'
+  | 'TOMBSTONE' // a null value: the projector dead-letters it under this code (the serde says TRUNCATED)
   | 'UNKNOWN_SCHEMA'
   | 'UNKNOWN_EVENT_TYPE'
   | 'BODY_MISMATCH'

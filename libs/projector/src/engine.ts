@@ -1,4 +1,11 @@
-import { ContractError, EventSerde, type KafkaHeaders, type MeridianEvent } from '@meridian/contract';
+import {
+  ContractError,
+  type ContractErrorCode,
+  EventSerde,
+  type KafkaHeaders,
+  type MeridianEvent,
+  UnknownSchemaError,
+} from '@meridian/contract';
 import {
   applyOp,
   type Document,
@@ -18,6 +25,8 @@ import {
   type StoredDocument,
 } from '@meridian/store';
 import { sourceRegionOf } from '@meridian/topology';
+import { PositionAheadOfLogError } from './errors';
+import { decideSkew, DEFAULT_MAX_FORWARD_SKEW_MS } from './skew';
 
 /** How one aggregate type's events become merge operations (e.g. `@meridian/domain`'s profile). */
 export interface AggregateModel {
@@ -30,7 +39,14 @@ export interface RawRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers?: KafkaHeaders;
+  /** The Kafka record timestamp (ms since the epoch), which MirrorMaker 2 copies from the origin. */
   readonly timestamp: string;
+}
+
+/** What the fetch that delivered a batch said about its partition. */
+export interface FetchInfo {
+  /** The partition's log end (high watermark) at fetch time: kafkajs' `batch.highWatermark`. */
+  readonly logEndOffset?: string;
 }
 
 /** A record that cannot be applied, with why: goes to the region's dead-letter topic. */
@@ -69,11 +85,21 @@ export interface EngineOptions {
   serde: EventSerde;
   models: readonly AggregateModel[];
   deadLetter: DeadLetterSink;
-  /** The projector's clock: every event passes `receive` (the forward-skew bound) before it is applied. */
-  clock: HybridLogicalClock;
   /**
-   * How long a record failing with a retriable contract error (a schema not yet registered in this
-   * region) holds its partition back before it is dead-lettered. Default 60 s.
+   * An event whose HLC wall time is more than this ahead of its record's timestamp is dead-lettered
+   * (`CLOCK_SKEW`, see `decideSkew`). Must be the same in every region and in replay. Default 60 s.
+   */
+  maxForwardSkewMs?: number;
+  /**
+   * @deprecated Not called: the projector stamps nothing, so it adopts no remote HLC (`receive`
+   * would compare against the local wall clock and make the outcome depend on when a record is
+   * read). Only its `maxForwardSkewMs` is used, when `maxForwardSkewMs` is not given.
+   */
+  clock?: HybridLogicalClock;
+  /**
+   * How long records failing with a retriable contract error (a schema not yet registered in this
+   * region) hold their partition back before they are dead-lettered. The hold is per partition and
+   * per reason (the missing schema), not per record. Default 60 s.
    */
   maxRetryMs?: number;
   /**
@@ -94,12 +120,19 @@ export interface EngineOptions {
  */
 export class ProjectionEngine {
   private positions = new Map<string, SourcePosition>();
-  /** First failure time of records held back by a retriable contract error, by topic:partition:offset. */
-  private readonly heldSince = new Map<string, number>();
+  /**
+   * Holds by topic:partition, then by reason (`holdReason`): when records failing for that reason
+   * were first seen. A reason's hold outlives the batch that dead-letters its records (the next batch
+   * with the same missing schema does not wait again) and ends at the first commit of the partition
+   * in which that reason no longer fails.
+   */
+  private readonly holds = new Map<string, Map<string, number>>();
   private readonly models: Map<string, AggregateModel>;
+  private readonly maxForwardSkewMs: number;
 
   constructor(private readonly o: EngineOptions) {
     this.models = new Map(o.models.map((m) => [m.aggregateType, m]));
+    this.maxForwardSkewMs = o.maxForwardSkewMs ?? o.clock?.maxForwardSkewMs ?? DEFAULT_MAX_FORWARD_SKEW_MS;
   }
 
   /** Loads the committed positions: where the consumer must seek to. */
@@ -122,17 +155,63 @@ export class ProjectionEngine {
     return [...this.positions.values()];
   }
 
-  async applyBatch(topic: string, partition: number, records: readonly RawRecord[]): Promise<BatchOutcome> {
+  /**
+   * Throws `RetriableBatchError` (retry the same batch later), `PositionAheadOfLogError` (stop: the
+   * log is behind the store) or a non-retriable `StoreError`.
+   */
+  async applyBatch(
+    topic: string,
+    partition: number,
+    records: readonly RawRecord[],
+    fetched: FetchInfo = {},
+  ): Promise<BatchOutcome> {
     const prev = this.position(topic, partition);
     const from = BigInt(prev?.nextOffset ?? '0');
+    // A log that ends below the stored position cannot be the log the store was built from: the
+    // records delivered are new ones at reused offsets (the consumer was reset to the log start).
+    if (
+      prev &&
+      records.length > 0 &&
+      fetched.logEndOffset !== undefined &&
+      BigInt(fetched.logEndOffset) < from
+    ) {
+      throw new PositionAheadOfLogError(
+        topic,
+        partition,
+        prev.nextOffset,
+        fetched.logEndOffset,
+        records[0]!.offset,
+      );
+    }
     const fresh = records.filter((r) => BigInt(r.offset) >= from);
     let skipped = records.length - fresh.length;
     if (fresh.length === 0)
       return { nextOffset: prev?.nextOffset, applied: 0, duplicates: 0, deadLettered: 0, skipped };
 
     const poison: Poison[] = [];
-    const decoded: { record: RawRecord; op: Operation; aggregateType: string; aggregateId: string }[] = [];
+    const decoded: {
+      record: RawRecord;
+      event: MeridianEvent;
+      op: Operation;
+      aggregateType: string;
+      aggregateId: string;
+    }[] = [];
+    /** Records failing with a retriable contract error, by reason: held back, or dead-lettered together. */
+    const failing = new Map<string, { record: RawRecord; error: ContractError }[]>();
     for (const record of fresh) {
+      if (record.value === null) {
+        poison.push(
+          this.poison(
+            topic,
+            partition,
+            record,
+            'TOMBSTONE' satisfies ContractErrorCode,
+            'null value (a tombstone): events are never deleted by key, there is nothing to apply',
+            false,
+          ),
+        );
+        continue;
+      }
       try {
         const event = await this.o.serde.decode(record.value, record.headers, { topic });
         const model = this.models.get(event.envelope.aggregateType);
@@ -159,10 +238,19 @@ export class ProjectionEngine {
           continue;
         }
         const op = model.toOperation(event);
-        this.o.clock.receive(op.hlc); // throws HlcSkewError past the bound
-        this.o.onEvent?.(event, { topic, partition, offset: record.offset });
+        // Decided from the record alone, never from this process's clock (see `decideSkew`).
+        const skew = decideSkew({
+          hlcWallMs: op.hlc.wallMs,
+          recordTimestamp: record.timestamp,
+          maxForwardSkewMs: this.maxForwardSkewMs,
+        });
+        if (!skew.accepted) {
+          poison.push(this.poison(topic, partition, record, skew.code, skew.reason, false));
+          continue;
+        }
         decoded.push({
           record,
+          event,
           op,
           aggregateType: event.envelope.aggregateType,
           aggregateId: event.envelope.aggregateId,
@@ -171,21 +259,51 @@ export class ProjectionEngine {
         if (e instanceof ContractError && e.code === 'REGISTRY_UNAVAILABLE')
           throw new RetriableBatchError(e.message);
         if (e instanceof ContractError && e.retriable) {
-          // E.g. a mirrored event whose schema is not registered here yet: hold the partition back
-          // for a while (the batch is retried), then dead-letter it rather than block forever.
-          const k = `${topic}:${partition}:${record.offset}`;
-          const now = (this.o.now ?? Date.now)();
-          const since = this.heldSince.get(k) ?? now;
-          this.heldSince.set(k, since);
-          if (now - since < (this.o.maxRetryMs ?? 60_000))
-            throw new RetriableBatchError(`${e.code} at ${k}: ${e.message}`);
-          this.heldSince.delete(k);
+          // E.g. a mirrored event whose schema is not registered here yet: decided below, once for
+          // every record of the batch failing for the same reason.
+          const reason = holdReason(e);
+          failing.set(reason, [...(failing.get(reason) ?? []), { record, error: e }]);
+          continue;
         }
         const code = e instanceof ContractError || e instanceof MergeError ? e.code : 'UNEXPECTED';
         const retriable = e instanceof ContractError || e instanceof MergeError ? e.retriable : false;
         poison.push(this.poison(topic, partition, record, code, (e as Error).message, retriable));
       }
     }
+
+    // Hold the partition back (the batch is retried) while any reason is younger than maxRetryMs;
+    // once every reason is older, dead-letter all their records rather than block forever. One hold
+    // per reason, not per record: N records waiting for one schema wait one period, not N.
+    const partitionKey = `${topic}:${partition}`;
+    if (failing.size > 0) {
+      const now = (this.o.now ?? Date.now)();
+      const maxRetryMs = this.o.maxRetryMs ?? 60_000;
+      const holds = this.holds.get(partitionKey) ?? new Map<string, number>();
+      this.holds.set(partitionKey, holds);
+      const waiting: string[] = [];
+      for (const [reason, list] of failing) {
+        const since = holds.get(reason) ?? now;
+        holds.set(reason, since);
+        if (now - since < maxRetryMs)
+          waiting.push(
+            `${list.length} record(s) from offset ${list[0]!.record.offset}: ${list[0]!.error.message}`,
+          );
+      }
+      if (waiting.length > 0)
+        throw new RetriableBatchError(
+          `held back at ${partitionKey} (${waiting.length} reason(s)): ${waiting.join('; ')}`,
+        );
+      for (const [reason, list] of failing) {
+        const heldMs = now - holds.get(reason)!;
+        for (const { record, error } of list)
+          poison.push(
+            this.poison(topic, partition, record, error.code, `${error.message} (held ${heldMs} ms)`, true),
+          );
+      }
+      // Dead-lettered in offset order with the other poison.
+      poison.sort((a, b) => (BigInt(a.record.offset) < BigInt(b.record.offset) ? -1 : 1));
+    }
+    for (const d of decoded) this.o.onEvent?.(d.event, { topic, partition, offset: d.record.offset });
 
     // Load every touched document once, apply in offset order.
     const keys = [...new Map(decoded.map((d) => [documentKey(d.aggregateType, d.aggregateId), d])).values()];
@@ -265,7 +383,13 @@ export class ProjectionEngine {
       if (e instanceof StoreError && !e.retriable) throw e;
       throw new RetriableBatchError(`commit failed: ${(e as Error).message}`);
     }
-    this.positions.set(`${topic}:${partition}`, position);
+    this.positions.set(partitionKey, position);
+    // Only now may holds end (a failed commit retries the batch, which must not wait again).
+    const holds = this.holds.get(partitionKey);
+    if (holds) {
+      for (const reason of [...holds.keys()]) if (!failing.has(reason)) holds.delete(reason);
+      if (holds.size === 0) this.holds.delete(partitionKey);
+    }
     return { nextOffset, applied, duplicates, deadLettered: poison.length, skipped };
   }
 
@@ -279,4 +403,11 @@ export class ProjectionEngine {
   ): Poison {
     return { topic, partition, record, code, reason, retriable };
   }
+}
+
+/** What records held back together wait for: the missing schema (fingerprint or id), else the code. */
+function holdReason(e: ContractError): string {
+  if (e instanceof UnknownSchemaError)
+    return `${e.code}:${e.ref.subject ?? ''}:${e.ref.fingerprint ?? ''}:${e.ref.id ?? ''}`;
+  return e.code;
 }

@@ -5,6 +5,7 @@ export {
   type BatchOutcome,
   type DeadLetterSink,
   type EngineOptions,
+  type FetchInfo,
   type Poison,
   type RawRecord,
 } from './engine';
@@ -14,3 +15,5 @@ export {
   sourceTopicPattern,
   type KafkaRunnerOptions,
 } from './kafka';
+export { PositionAheadOfLogError, ProjectorError, type ProjectorErrorCode } from './errors';
+export { decideSkew, DEFAULT_MAX_FORWARD_SKEW_MS, type SkewDecision, type SkewInput } from './skew';

@@ -2,6 +2,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DLQ_HEADERS } from '@meridian/contract';
 import { type DeadLetterSink, type Poison, type ProjectionEngine, RetriableBatchError } from './engine';
+import { PositionAheadOfLogError } from './errors';
 
 /**
  * Every topic of `aggregateTypes`, local (`meridian.profile`) or mirrored from any region
@@ -61,7 +62,10 @@ export interface KafkaRunnerOptions {
    * long the region's projection stands still after a crash. Not below the broker's 6 s minimum.
    */
   sessionTimeoutMs?: number;
-  /** The consumer stopped for good (a non-retriable error): the process should exit and be restarted. */
+  /**
+   * The consumer stopped for good (a non-retriable error): the process should exit and be restarted.
+   * A `PositionAheadOfLogError` stops the consumer before anything is skipped, then lands here.
+   */
   onFatal?: (e: Error) => void;
   onBatch?: (o: {
     topic: string;
@@ -110,7 +114,7 @@ export class KafkaProjectorRunner {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, pause }) => {
         let attempt = 0;
         for (;;) {
           if (!isRunning() || isStale() || this.stopped) return;
@@ -125,6 +129,7 @@ export class KafkaProjectorRunner {
                 headers: m.headers ?? {},
                 timestamp: m.timestamp,
               })),
+              { logEndOffset: batch.highWatermark },
             );
             this.o.onBatch?.({ topic: batch.topic, partition: batch.partition, ...out });
             // Moves kafkajs' fetch position only; nothing is committed to the group.
@@ -132,6 +137,19 @@ export class KafkaProjectorRunner {
             if (last) resolveOffset(last.offset);
             return;
           } catch (e) {
+            if (e instanceof PositionAheadOfLogError) {
+              // Stop loudly, not skip: nothing is resolved, nothing more is fetched. Thrown instead,
+              // kafkajs would retry the batch and then restart the consumer, never giving up.
+              this.stopped = true;
+              pause();
+              this.o.log.error(
+                { err: e.message, topic: e.topic, partition: e.partition },
+                'stored position ahead of the log: consumer stopped',
+              );
+              this.o.onFatal?.(e);
+              void consumer.stop().catch(() => undefined);
+              return;
+            }
             if (!(e instanceof RetriableBatchError)) throw e;
             attempt++;
             this.o.log.warn(
