@@ -5,7 +5,8 @@ import {
   Controller,
   Delete,
   Get,
-  Headers,
+  createParamDecorator,
+  type ExecutionContext,
   HttpCode,
   Param,
   Patch,
@@ -14,10 +15,10 @@ import {
   Res,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { register } from 'prom-client';
 import { PROFILE, profileSteps, type ProfileStep } from '@meridian/domain';
-import { EventPublisher, type PublishedEvent } from '@meridian/publisher';
+import { EventPublisher, IDEMPOTENCY_KEY, type PublishedEvent } from '@meridian/publisher';
 import {
   CreditDto,
   EndSessionDto,
@@ -39,7 +40,29 @@ function checkParam(name: string, value: string, re: RegExp): string {
 interface WriteResult {
   profileId: string;
   events: PublishedEvent[];
+  /** The Idempotency-Key was known: the original write's identities, nothing new stored. */
+  replayed?: true;
 }
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+/** What a write takes from its request besides the body: tracing ids, its key, the response. */
+interface WriteContext {
+  correlationId: string | undefined;
+  causationId: string | undefined;
+  idempotencyKey: string | undefined;
+  res: Response;
+}
+
+const Write = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteContext => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  return {
+    correlationId: req.header('x-correlation-id'),
+    causationId: req.header('x-causation-id'),
+    idempotencyKey: req.header(IDEMPOTENCY_KEY_HEADER),
+    res: ctx.switchToHttp().getResponse<Response>(),
+  };
+});
 
 /**
  * Every mutation is one or more events, published before the response: 200 means stored
@@ -50,34 +73,32 @@ interface WriteResult {
 export class ProfileController {
   constructor(private readonly publisher: EventPublisher) {}
 
-  private async write(
-    id: string,
-    steps: ProfileStep[],
-    correlationId: string | undefined,
-    causationId: string | undefined,
-  ): Promise<WriteResult> {
+  private async write(id: string, steps: ProfileStep[], w: WriteContext): Promise<WriteResult> {
     checkParam('id', id, ID);
+    const key = w.idempotencyKey;
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+      throw new BadRequestException(`Idempotency-Key header: must match ${IDEMPOTENCY_KEY.source}`);
     const events = await this.publisher.publish(PROFILE, id, steps, {
-      correlationId: correlationId ?? randomUUID(),
-      causationId: causationId ?? null,
+      correlationId: w.correlationId ?? randomUUID(),
+      causationId: w.causationId ?? null,
+      ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
+    if (events.some((e) => e.replayed)) {
+      w.res.setHeader('Idempotent-Replayed', 'true');
+      return { profileId: id, events, replayed: true };
+    }
     return { profileId: id, events };
   }
 
   @Patch()
   @HttpCode(200)
-  update(
-    @Param('id') id: string,
-    @Body() body: UpdateProfileDto,
-    @Headers('x-correlation-id') corr?: string,
-    @Headers('x-causation-id') cause?: string,
-  ) {
+  update(@Param('id') id: string, @Body() body: UpdateProfileDto, @Write() w: WriteContext) {
     const steps: ProfileStep[] = [];
     if (body.displayName !== undefined) steps.push(profileSteps.setField('displayName', body.displayName));
     if (body.email !== undefined) steps.push(profileSteps.setField('email', body.email));
     if (body.locale !== undefined) steps.push(profileSteps.setField('locale', body.locale));
     if (steps.length === 0) throw new BadRequestException('give at least one of displayName, email, locale');
-    return this.write(id, steps, corr, cause);
+    return this.write(id, steps, w);
   }
 
   @Put('preferences/:key')
@@ -86,86 +107,60 @@ export class ProfileController {
     @Param('id') id: string,
     @Param('key') key: string,
     @Body() body: PreferenceDto,
-    @Headers('x-correlation-id') corr?: string,
+    @Write() w: WriteContext,
   ) {
-    return this.write(
-      id,
-      [profileSteps.setPreference(checkParam('key', key, KEY), body.value)],
-      corr,
-      undefined,
-    );
+    return this.write(id, [profileSteps.setPreference(checkParam('key', key, KEY), body.value)], w);
   }
 
   @Delete('preferences/:key')
   @HttpCode(200)
-  removePreference(
-    @Param('id') id: string,
-    @Param('key') key: string,
-    @Headers('x-correlation-id') corr?: string,
-  ) {
-    return this.write(id, [profileSteps.removePreference(checkParam('key', key, KEY))], corr, undefined);
+  removePreference(@Param('id') id: string, @Param('key') key: string, @Write() w: WriteContext) {
+    return this.write(id, [profileSteps.removePreference(checkParam('key', key, KEY))], w);
   }
 
   @Post('tags')
   @HttpCode(200)
-  addTag(@Param('id') id: string, @Body() body: TagDto, @Headers('x-correlation-id') corr?: string) {
-    return this.write(id, [profileSteps.addTag(body.tag)], corr, undefined);
+  addTag(@Param('id') id: string, @Body() body: TagDto, @Write() w: WriteContext) {
+    return this.write(id, [profileSteps.addTag(body.tag)], w);
   }
 
   @Delete('tags/:tag')
   @HttpCode(200)
-  removeTag(@Param('id') id: string, @Param('tag') tag: string, @Headers('x-correlation-id') corr?: string) {
-    return this.write(id, [profileSteps.removeTag(checkParam('tag', tag, /^.{1,100}$/))], corr, undefined);
+  removeTag(@Param('id') id: string, @Param('tag') tag: string, @Write() w: WriteContext) {
+    return this.write(id, [profileSteps.removeTag(checkParam('tag', tag, /^.{1,100}$/))], w);
   }
 
   @Post('favourites')
   @HttpCode(200)
-  addFavourite(
-    @Param('id') id: string,
-    @Body() body: FavouriteDto,
-    @Headers('x-correlation-id') corr?: string,
-  ) {
-    return this.write(id, [profileSteps.addFavourite(body.itemId)], corr, undefined);
+  addFavourite(@Param('id') id: string, @Body() body: FavouriteDto, @Write() w: WriteContext) {
+    return this.write(id, [profileSteps.addFavourite(body.itemId)], w);
   }
 
   @Delete('favourites/:itemId')
   @HttpCode(200)
-  removeFavourite(
-    @Param('id') id: string,
-    @Param('itemId') itemId: string,
-    @Headers('x-correlation-id') corr?: string,
-  ) {
-    return this.write(
-      id,
-      [profileSteps.removeFavourite(checkParam('itemId', itemId, /^.{1,200}$/))],
-      corr,
-      undefined,
-    );
+  removeFavourite(@Param('id') id: string, @Param('itemId') itemId: string, @Write() w: WriteContext) {
+    return this.write(id, [profileSteps.removeFavourite(checkParam('itemId', itemId, /^.{1,200}$/))], w);
   }
 
   @Post('credit')
   @HttpCode(200)
-  adjustCredit(@Param('id') id: string, @Body() body: CreditDto, @Headers('x-correlation-id') corr?: string) {
+  adjustCredit(@Param('id') id: string, @Body() body: CreditDto, @Write() w: WriteContext) {
     if (!Number.isSafeInteger(body.amountCents))
       throw new BadRequestException('amountCents must be a safe integer');
-    return this.write(id, [profileSteps.adjustCredit(body.amountCents)], corr, undefined);
+    return this.write(id, [profileSteps.adjustCredit(body.amountCents)], w);
   }
 
   @Post('logins')
   @HttpCode(200)
-  recordLogin(@Param('id') id: string, @Headers('x-correlation-id') corr?: string) {
-    return this.write(id, [profileSteps.recordLogin()], corr, undefined);
+  recordLogin(@Param('id') id: string, @Write() w: WriteContext) {
+    return this.write(id, [profileSteps.recordLogin()], w);
   }
 
   @Post('sessions')
   @HttpCode(200)
-  async startSession(
-    @Param('id') id: string,
-    @Body() body: StartSessionDto,
-    @Headers('x-correlation-id') corr?: string,
-  ) {
+  async startSession(@Param('id') id: string, @Body() body: StartSessionDto, @Write() w: WriteContext) {
     const sessionId = body.sessionId ?? randomUUID();
-    const res = await this.write(id, [profileSteps.startSession(sessionId, body.device)], corr, undefined);
+    const res = await this.write(id, [profileSteps.startSession(sessionId, body.device)], w);
     return { ...res, sessionId };
   }
 
@@ -175,25 +170,43 @@ export class ProfileController {
     @Param('id') id: string,
     @Param('sessionId') sessionId: string,
     @Body() body: EndSessionDto,
-    @Headers('x-correlation-id') corr?: string,
+    @Write() w: WriteContext,
   ) {
     return this.write(
       id,
       [profileSteps.endSession(checkParam('sessionId', sessionId, ID), body?.reason ?? 'logout')],
-      corr,
-      undefined,
+      w,
     );
   }
 }
 
 @Controller()
 export class OpsController {
-  constructor(@InjectWriteRole() private readonly role: WriteRole) {}
+  constructor(
+    @InjectWriteRole() private readonly role: WriteRole,
+    private readonly publisher: EventPublisher,
+  ) {}
 
-  /** Liveness, plus whether this region takes writes now (the gateway routes writes by it). */
+  /**
+   * Liveness (200 while the process runs), plus whether this region can store a write now — the
+   * gateway routes writes by `writes.accepting`: the lease (Phase A) and a broker that answered the
+   * publisher's last probe with a producer ready.
+   */
   @Get('health')
   health() {
-    return { status: 'ok', region: this.role.region, writes: this.role.health() };
+    const lease = this.role.health();
+    const p = this.publisher.health();
+    const broker = {
+      reachable: p.ready,
+      checkedAgoMs: p.checkedAgoMs,
+      ...(p.error !== undefined && !p.ready ? { error: p.error } : {}),
+      ...(p.clockSkewMs !== undefined ? { clockSkewMs: p.clockSkewMs } : {}),
+    };
+    const writes =
+      lease.accepting && !p.ready
+        ? { ...lease, accepting: false, reason: `BROKER_UNREACHABLE: ${p.error ?? 'producer not ready'}` }
+        : lease;
+    return { status: writes.accepting ? 'ok' : 'degraded', region: this.role.region, writes, broker };
   }
 
   @Get('metrics')

@@ -65,9 +65,9 @@ export class WriteRole implements OnApplicationShutdown {
   readonly gate = (): WriteGate => {
     if (!this.lease) return { accepting: true, epoch: 0 };
     const a = this.lease.check();
-    return a.accepting
-      ? { accepting: true, epoch: a.epoch }
-      : { accepting: false, epoch: a.epoch, reason: a.reason };
+    if (!a.accepting) return { accepting: false, epoch: a.epoch, reason: a.reason };
+    const deadlineMs = this.lease.deadline();
+    return { accepting: true, epoch: a.epoch, ...(deadlineMs !== undefined ? { deadlineMs } : {}) };
   };
 
   health(): WritesHealth {

@@ -19,6 +19,7 @@ export function fakeProducer(opts: { logAppendTimeMs?: () => number } = {}) {
   const log: { topic: string; message: OutgoingMessage }[] = [];
   const script: Outcome[] = [];
   let connectFails = false;
+  let probeFails = false;
   let connects = 0;
   let release: (() => void) | undefined;
   let gate: Promise<void> | undefined;
@@ -28,6 +29,9 @@ export function fakeProducer(opts: { logAppendTimeMs?: () => number } = {}) {
       if (connectFails) throw new SendFailure('cannot connect to the broker: ECONNREFUSED', false);
     },
     disconnect: async () => undefined,
+    probe: async () => {
+      if (probeFails) throw new Error('no broker answered');
+    },
     send: async (batch): Promise<ProducedPartition[]> => {
       calls.push([...batch]);
       const outcome = script.shift() ?? { kind: 'ok' };
@@ -56,6 +60,7 @@ export function fakeProducer(opts: { logAppendTimeMs?: () => number } = {}) {
     },
     next: (...o: Outcome['kind'][]) => script.push(...o.map((kind) => ({ kind }) as Outcome)),
     failConnect: (v: boolean) => (connectFails = v),
+    failProbe: (v: boolean) => (probeFails = v),
     hold: () => (gate = new Promise<void>((r) => (release = r))),
     release: () => {
       gate = undefined;

@@ -1,7 +1,18 @@
 export { PublisherError, type PublisherErrorCode } from './errors';
-export { ProducerBatcher, type BatcherOptions } from './batcher';
+export { NotSentError, ProducerBatcher, type BatcherOptions, type SendConditions } from './batcher';
+export {
+  SendFailure,
+  type EventProducer,
+  type OutgoingMessage,
+  type ProducedPartition,
+  type TopicMessages,
+} from './producer';
+export { KafkaEventProducer, isBeforeSend, type KafkaProducerOptions } from './kafka-producer';
 export {
   HttpSnapshotSource,
+  IDEMPOTENCY_KEY,
+  keyedEventId,
+  keyedOrigin,
   Writer,
   type PreparedWrite,
   type SnapshotSource,
@@ -11,6 +22,7 @@ export {
   EventPublisher,
   type PublishContext,
   type PublishedEvent,
+  type PublisherHealth,
   type PublisherOptions,
   type WriteGate,
   type WriteStep,
@@ -21,6 +33,7 @@ export {
   MeridianKafkaSerializer,
   MeridianModule,
   PublisherErrorFilter,
+  publisherErrorStatus,
   type MeridianModuleAsyncOptions,
   type MeridianModuleOptions,
 } from './nest';

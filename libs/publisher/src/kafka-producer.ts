@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
 import { type EventProducer, type ProducedPartition, SendFailure, type TopicMessages } from './producer';
 
 export interface KafkaProducerOptions {
@@ -58,6 +58,7 @@ export class KafkaEventProducer implements EventProducer {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly watches = new Set<SendWatch>();
+  private admin: Admin | undefined;
 
   constructor(opts: KafkaProducerOptions) {
     this.kafka = new Kafka({
@@ -120,7 +121,27 @@ export class KafkaEventProducer implements EventProducer {
     }
   }
 
+  async probe(timeoutMs: number): Promise<void> {
+    this.admin ??= this.kafka.admin({ retry: { retries: 0 } });
+    const admin = this.admin;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        (async () => {
+          await admin.connect();
+          await admin.describeCluster();
+        })(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no broker answered within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async disconnect(): Promise<void> {
     await this.producer.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
   }
 }

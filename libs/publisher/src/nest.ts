@@ -43,7 +43,9 @@ class PublisherLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   onApplicationBootstrap(): void {
     this.publisher
       .connect()
-      .catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'broker not reachable yet'));
+      .catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'broker not reachable yet'))
+      // From then on `health()` follows the broker, written to or not.
+      .finally(() => this.publisher.startProbing());
   }
   async beforeApplicationShutdown(): Promise<void> {
     await this.publisher.close();
@@ -93,17 +95,43 @@ export class MeridianModule {
   }
 }
 
+/** The HTTP status of each publisher error code. */
+export function publisherErrorStatus(e: PublisherError): number {
+  switch (e.code) {
+    case 'INVALID_EVENT':
+      return HttpStatus.BAD_REQUEST;
+    case 'OUTCOME_UNKNOWN':
+      return HttpStatus.GATEWAY_TIMEOUT;
+    default:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+  }
+}
+
 /**
- * HTTP mapping of publisher errors: NOT_STORED / SHUTTING_DOWN / NOT_WRITER → 503 with Retry-After
- * (never a 2xx for an event that was not stored), INVALID_EVENT → 400.
+ * HTTP mapping of publisher errors, never a 2xx for an event that was not stored:
+ * NOT_STORED / SHUTTING_DOWN / NOT_WRITER → 503 with Retry-After (nothing stored: resend anywhere);
+ * OUTCOME_UNKNOWN → 504 (it may be stored: resend with the same Idempotency-Key);
+ * CLOCK_SKEW → 503 without Retry-After (the writer's clock must be fixed first); INVALID_EVENT → 400.
+ * The body says whether something may have been stored (`stored: false | 'unknown'`).
  */
 @Catch(PublisherError)
 export class PublisherErrorFilter implements ExceptionFilter {
   catch(e: PublisherError, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const status = e.code === 'INVALID_EVENT' ? HttpStatus.BAD_REQUEST : HttpStatus.SERVICE_UNAVAILABLE;
-    if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
-    res.status(status).json({ statusCode: status, error: e.code, message: e.message });
+    const status = publisherErrorStatus(e);
+    if (e.retryAfterSeconds !== undefined && e.code !== 'OUTCOME_UNKNOWN')
+      res.setHeader('Retry-After', String(e.retryAfterSeconds));
+    res.status(status).json({
+      statusCode: status,
+      error: e.code,
+      message: e.message,
+      stored:
+        e.code === 'OUTCOME_UNKNOWN'
+          ? 'unknown'
+          : e.code === 'CLOCK_SKEW' && /^stored/.test(e.message)
+            ? 'rejected'
+            : false,
+    });
   }
 }
 

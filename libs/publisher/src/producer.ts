@@ -29,6 +29,8 @@ export interface EventProducer {
   /** Sends with acks=all; rejects with SendFailure. */
   send(batch: readonly TopicMessages[]): Promise<ProducedPartition[]>;
   disconnect(): Promise<void>;
+  /** A cheap round trip to the cluster (metadata): rejects if no broker answers within `timeoutMs`. */
+  probe(timeoutMs: number): Promise<void>;
 }
 
 /**

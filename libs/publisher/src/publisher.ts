@@ -131,6 +131,8 @@ export class EventPublisher {
   private readonly keyed = new Map<string, Promise<PublishedEvent[]>>();
   private readonly keyedDone = new Map<string, PublishedEvent[]>();
   private readonly createProducer: () => EventProducer;
+  private probing: Promise<void> | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PublisherOptions) {
     if (!/^[a-z][a-z0-9-]*$/.test(opts.region)) {
@@ -247,10 +249,44 @@ export class EventPublisher {
     };
   }
 
-  /** Re-establishes the producer if it is not ready (a health loop calls it). Never throws. */
-  async probe(): Promise<PublisherHealth> {
-    if (!this.closing && !this.health().ready) await this.ready().catch(() => undefined);
+  /**
+   * Finds out whether a write could be stored now: re-establishes the producer if it is not ready,
+   * else asks the cluster for metadata (a dead broker is noticed without waiting for a write).
+   * Never throws.
+   */
+  async probe(timeoutMs = 1000): Promise<PublisherHealth> {
+    if (this.closing) return this.health();
+    if (!this.health().ready) {
+      await this.ready().catch(() => undefined);
+      return this.health();
+    }
+    const producer = this.producer;
+    try {
+      await producer?.probe(timeoutMs);
+      if (producer === this.producer) this.markReady(true);
+    } catch (e) {
+      if (producer === this.producer) {
+        this.markReady(false, `broker unreachable: ${(e as Error).message}`);
+        // A new producer on the next probe: the old one's connections are dead.
+        await this.reset();
+      }
+    }
     return this.health();
+  }
+
+  /** Probes every `intervalMs` until `close()`, so `health()` follows the broker (for `/health`). */
+  startProbing(intervalMs = 500): void {
+    if (this.probing || this.closing) return;
+    const loop = async (): Promise<void> => {
+      while (!this.closing) {
+        await this.probe(Math.max(200, intervalMs * 2));
+        await new Promise<void>((r) => {
+          this.probeTimer = setTimeout(r, intervalMs);
+          this.probeTimer.unref();
+        });
+      }
+    };
+    this.probing = loop();
   }
 
   /** Forward skew of this writer's wall clock over the broker's, estimated from the last ack. */
@@ -483,6 +519,7 @@ export class EventPublisher {
   /** Stops accepting writes, sends what is in flight, disconnects (graceful shutdown). */
   async close(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.probeTimer);
     await this.batcher?.flush();
     await this.producer?.disconnect();
     this.producer = undefined;

@@ -189,6 +189,16 @@ export class WriterLease {
     return admit(this.state(), this.clock());
   }
 
+  /**
+   * Monotonic time (this lease's clock, `performance.now()` by default) at which the current
+   * admission ends by itself unless the quorum confirms the lease again; undefined when not admitted.
+   * A write must be acknowledged before it to be reported stored.
+   */
+  deadline(): number | undefined {
+    const s = this.state();
+    return admit(s, this.clock()).accepting ? admissionDeadline(s) : undefined;
+  }
+
   /** The designation epoch known (stamp it on events as the writer epoch). */
   get epoch(): number {
     return this.designation?.value.epoch ?? 0;
