@@ -1,6 +1,6 @@
-import { BadRequestException, type INestApplication, Module, ValidationPipe } from '@nestjs/common';
+import { type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { ValidationError } from 'class-validator';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
 import pino from 'pino';
 import {
@@ -10,16 +10,9 @@ import {
   type SnapshotSource,
 } from '@meridian/publisher';
 import type { ProfileServiceConfig } from './config';
+import { configureInput } from './input';
 import { OpsController, ProfileController } from './profile.controller';
 import { WRITE_ROLE, WriteRole } from './write-role';
-
-function flatten(errors: ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((e) => {
-    const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) => `${path}: ${m}`);
-    return [...own, ...flatten(e.children ?? [], path)];
-  });
-}
 
 export async function createProfileService(
   config: ProfileServiceConfig,
@@ -51,16 +44,12 @@ export async function createProfileService(
   })
   class ProfileServiceModule {}
 
-  const app = await NestFactory.create(ProfileServiceModule, { logger: opts.logger ?? ['error', 'warn'] });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      // 400 whose message names each offending field.
-      exceptionFactory: (errors) => new BadRequestException(flatten(errors)),
-    }),
-  );
+  // Bodies are read by `configureInput` (strict UTF-8 JSON, 415/413/400 before any controller).
+  const app = await NestFactory.create<NestExpressApplication>(ProfileServiceModule, {
+    bodyParser: false,
+    logger: opts.logger ?? ['error', 'warn'],
+  });
+  configureInput(app);
   app.useGlobalFilters(new PublisherErrorFilter());
   app.enableShutdownHooks();
   return app;
