@@ -151,7 +151,7 @@ export function documentEmpty(): Document {
 export function applyOp(doc: Document, op: Operation, options: ApplyOptions = {}): Document {
   validateOp(op);
   const { origin, seq } = op;
-  if (ctxHas(doc.applied, origin, seq)) return doc;
+  if (ctxHas(doc.applied, origin, seq)) return isKeyedOrigin(origin) ? mergeKeyedRetry(doc, op) : doc;
   const range = getOwn(doc.applied, origin);
   const limit = options.maxPendingPerOrigin ?? 10_000;
   if (seq > (range?.hw ?? 0) + 1 && (range?.ex.length ?? 0) >= limit) {
@@ -173,6 +173,46 @@ export function applyOp(doc: Document, op: Operation, options: ApplyOptions = {}
     fields: isEmpty(slot) ? withoutKey(doc.fields, op.field) : withKey(doc.fields, op.field, slot),
     ctx: ctxAddDots(ctxAdd(doc.ctx, origin, seq), op.observed),
     applied: ctxAdd(doc.applied, origin, seq),
+  };
+}
+
+/**
+ * Origins of idempotency-keyed writes (`k.<128-bit hash of aggregate and key>`, see the publisher):
+ * the same dot can be stored more than once — the original and a client's retry, perhaps in another
+ * region — with the same intent but their own HLC stamp and `observed` dots.
+ */
+export function isKeyedOrigin(origin: string): boolean {
+  return origin.startsWith('k.');
+}
+
+/**
+ * A second copy of a keyed write's dot. So that every region ends in the same state whichever copy
+ * arrives first, the copies are joined rather than the later dropped: the observed dots of both are
+ * superseded, and a live register entry under the dot takes the higher (hlc, value) of the two.
+ * Counter totals and set elements of a keyed dot are equal in every copy (its own amount, its value).
+ */
+function mergeKeyedRetry(doc: Document, op: Operation): Document {
+  const dot = `${op.origin}:${op.seq}`;
+  const before: FieldSlot = getOwn(doc.fields, op.field) ?? {};
+  const killed = new Set(op.observed.filter((d) => d !== dot));
+  let slot = killed.size > 0 ? dropFromSlot(before, killed) : before;
+  const higher = (cur: LwwEntry | undefined): boolean =>
+    cur !== undefined && (compareHlc(op.hlc, cur.hlc) || compareValues(op.value as Value, cur.value)) > 0;
+  if (op.kind === 'lww.set' && slot.lww && higher(getOwn(slot.lww, dot))) {
+    slot = { ...slot, lww: { ...slot.lww, [dot]: { hlc: op.hlc, value: op.value } } };
+  } else if (op.kind === 'map.set' && slot.map) {
+    const entries = getOwn(slot.map, op.key);
+    if (entries && higher(getOwn(entries, dot)))
+      slot = {
+        ...slot,
+        map: { ...slot.map, [op.key]: { ...entries, [dot]: { hlc: op.hlc, value: op.value } } },
+      };
+  }
+  if (slot === before && killed.size === 0) return doc;
+  return {
+    fields: isEmpty(slot) ? withoutKey(doc.fields, op.field) : withKey(doc.fields, op.field, slot),
+    ctx: ctxAddDots(doc.ctx, [...killed]),
+    applied: doc.applied,
   };
 }
 

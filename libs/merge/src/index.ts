@@ -84,6 +84,7 @@ export {
 export {
   documentEmpty,
   applyOp,
+  isKeyedOrigin,
   mergeDocuments,
   mergeOrMaps,
   readField,
