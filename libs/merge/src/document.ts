@@ -196,13 +196,13 @@ function mergeKeyedRetry(doc: Document, op: Operation): Document {
   const before: FieldSlot = getOwn(doc.fields, op.field) ?? {};
   const killed = new Set(op.observed.filter((d) => d !== dot));
   let slot = killed.size > 0 ? dropFromSlot(before, killed) : before;
-  const higher = (cur: LwwEntry | undefined): boolean =>
-    cur !== undefined && (compareHlc(op.hlc, cur.hlc) || compareValues(op.value as Value, cur.value)) > 0;
-  if (op.kind === 'lww.set' && slot.lww && higher(getOwn(slot.lww, dot))) {
+  const higher = (cur: LwwEntry | undefined, value: Value): boolean =>
+    cur !== undefined && (compareHlc(op.hlc, cur.hlc) || compareValues(value, cur.value)) > 0;
+  if (op.kind === 'lww.set' && slot.lww && higher(getOwn(slot.lww, dot), op.value)) {
     slot = { ...slot, lww: { ...slot.lww, [dot]: { hlc: op.hlc, value: op.value } } };
   } else if (op.kind === 'map.set' && slot.map) {
     const entries = getOwn(slot.map, op.key);
-    if (entries && higher(getOwn(entries, dot)))
+    if (entries && higher(getOwn(entries, dot), op.value))
       slot = {
         ...slot,
         map: { ...slot.map, [op.key]: { ...entries, [dot]: { hlc: op.hlc, value: op.value } } },
