@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createFileDecoder } from 'avsc';
 import type { MeridianEvent } from '@meridian/contract';
 import { findRepoRoot, LocalPaths } from '@meridian/local';
-import { replay, ReplayError, verifyAgainst } from '@meridian/replay';
+import { replay, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore } from '@meridian/store';
 import { localKafka, uniqueName, waitFor } from '@meridian/testing';
 
@@ -225,13 +225,20 @@ describe('replay and recovery', () => {
     await expect(replay({ ...US_WEST, store: { kind: 'sqlite', file } })).rejects.toMatchObject({
       code: 'TARGET_NOT_EMPTY',
     });
-    await expect(
-      replay({
-        ...US_WEST,
-        store: { kind: 'sqlite', file },
-        inPlace: { liveProjectorUrl: PROJECTOR['us-west'] },
-      }),
-    ).rejects.toBeInstanceOf(ReplayError);
+    // A projector holding the store (its writer lock): an in-place rebuild is refused, nothing truncated.
+    const live = createProjectionStore({ kind: 'sqlite', file });
+    await live.init();
+    try {
+      await expect(
+        replay({
+          ...US_WEST,
+          store: { kind: 'sqlite', file },
+          inPlace: { liveProjectorUrl: PROJECTOR['us-west'] },
+        }),
+      ).rejects.toMatchObject({ name: 'ReplayError', code: 'LIVE_PROJECTOR_RUNNING' });
+    } finally {
+      await live.close();
+    }
     if (first.deadLettered > 0) {
       await expect(
         replay({ ...US_WEST, store: { kind: 'sqlite', file: join(dir, 'strict.db') }, strict: true }),

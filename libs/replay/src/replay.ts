@@ -3,15 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
-import { HybridLogicalClock } from '@meridian/merge';
 import {
   type AggregateModel,
+  DEFAULT_MAX_FORWARD_SKEW_MS,
   type Poison,
   ProjectionEngine,
   RetriableBatchError,
   sourceTopicPattern,
 } from '@meridian/projector';
-import { createProjectionStore, type StateDigest, type StoreConfig } from '@meridian/store';
+import {
+  createProjectionStore,
+  StoreLockedError,
+  type ProjectionStore,
+  type StateDigest,
+  type StoreConfig,
+} from '@meridian/store';
 import { ReplayError } from './errors';
 import { AvroContainerExport, NdjsonExport } from './exports';
 
@@ -41,7 +47,10 @@ export interface ReplayOptions {
   untilMs?: number;
   aggregateTypes?: readonly string[];
   aggregateIds?: readonly string[];
-  /** Rebuild the live projector's own store: only when that projector does not answer. */
+  /**
+   * Rebuild the live projector's own store. Refused while that projector holds the store's writer
+   * lock, and for the whole rebuild the projector cannot open it; the URL names it in the error.
+   */
   inPlace?: { liveProjectorUrl: string };
   /** Undecodable or rejected events: counted and written here (one JSON line each). */
   reportFile?: string;
@@ -51,6 +60,8 @@ export interface ReplayOptions {
   exportAvroDir?: string;
   onProgress?: (p: ReplayProgress) => void;
   models?: readonly AggregateModel[];
+  /** The projectors' MAX_FORWARD_SKEW_MS (default the same default): the same records are refused. */
+  maxForwardSkewMs?: number;
   /** Which topics hold the history; default every local and mirrored aggregate topic of the region. */
   topics?: RegExp;
 }
@@ -62,6 +73,27 @@ export interface ReplaySummary extends ReplayProgress {
 }
 
 /**
+ * Opens the target store, which takes its writer lock for the whole replay. That lock, not a
+ * one-time health probe, is what keeps an in-place rebuild and the live projector apart: it refuses
+ * while the projector holds the store (a probe could miss a slow or restarting projector), and the
+ * projector cannot start again until the replay has closed the store.
+ */
+async function openTarget(store: ProjectionStore, o: ReplayOptions): Promise<void> {
+  try {
+    await store.init();
+  } catch (e) {
+    if (o.inPlace && e instanceof StoreLockedError)
+      throw new ReplayError(
+        `the live projector (${o.inPlace.liveProjectorUrl}) holds the store: stop it before an in-place rebuild. ${e.message}`,
+        'LIVE_PROJECTOR_RUNNING',
+        false,
+        { cause: e },
+      );
+    throw e;
+  }
+}
+
+/**
  * Rebuilds state from one region's history into a store, reading the region's cluster with a
  * consumer group of its own (never committing, never the live system's) and never writing to Kafka.
  * It reads up to the end offsets seen when it starts, so it terminates while the system keeps going.
@@ -69,18 +101,9 @@ export interface ReplaySummary extends ReplayProgress {
 export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
   const t0 = Date.now();
   const store = createProjectionStore(o.store);
-  await store.init();
   try {
+    await openTarget(store, o);
     if (o.inPlace) {
-      const alive = await fetch(`${o.inPlace.liveProjectorUrl}/health`, { signal: AbortSignal.timeout(1000) })
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (alive) {
-        throw new ReplayError(
-          `the live projector at ${o.inPlace.liveProjectorUrl} is running: stop it before an in-place rebuild`,
-          'LIVE_PROJECTOR_RUNNING',
-        );
-      }
       await store.truncate();
     } else if ((await store.positions()).length > 0) {
       throw new ReplayError(
@@ -147,8 +170,8 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
       serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: o.registryUrl }) }),
       models: o.models ?? [profileModel as unknown as AggregateModel],
       deadLetter: { send: async (p) => report(p) },
-      // History is replayed long after it was written: the skew bound is about the future only.
-      clock: new HybridLogicalClock({ nodeId: `${o.region}.replay` }),
+      // The live projector's rule, from each record alone: replay dead-letters what it dead-lettered.
+      maxForwardSkewMs: o.maxForwardSkewMs ?? DEFAULT_MAX_FORWARD_SKEW_MS,
       maxRetryMs: 0,
       include,
       onEvent: (e, src) => {

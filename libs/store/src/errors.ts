@@ -5,6 +5,8 @@
  * A store error is never the event's fault, so a non-retriable one must stop the projector (or make
  * it reload, for `POSITION_CONFLICT`); it must not send the event to the dead-letter topic.
  */
+import type { StoreWriter } from './writer';
+
 export type StoreErrorCode =
   /** The configuration is wrong; the message names the field. */
   | 'INVALID_CONFIG'
@@ -20,6 +22,10 @@ export type StoreErrorCode =
   | 'SCHEMA_MISMATCH'
   /** Used before `init()` or after `close()`. */
   | 'STORE_NOT_OPEN'
+  /** `init()` found another writer holding the store: one writer per store (`StoreLockedError`). */
+  | 'STORE_LOCKED'
+  /** This store was the writer and another one has taken over since (`WriterLockLostError`). */
+  | 'WRITER_LOCK_LOST'
   /** Anything else the database reported. */
   | 'STORE_FAILURE';
 
@@ -81,6 +87,57 @@ export class PositionConflictError extends StoreError {
     super(
       'POSITION_CONFLICT',
       `commit rolled back: ${conflicts.length} position(s) conflict (${first}); reload positions and state`,
+    );
+  }
+}
+
+/** The writer holding a store, as far as the store can tell (see `StoreWriter`). */
+function describeWriter(w: StoreWriter | undefined): string {
+  if (w === undefined) return 'holder unknown';
+  const parts = [`pid ${w.pid} on ${w.host}`, `since ${new Date(w.sinceMs).toISOString()}`];
+  if (w.backendPid !== undefined) parts.push(`postgres backend ${w.backendPid}`);
+  if (w.clientAddr) parts.push(`from ${w.clientAddr}`);
+  return `held by ${parts.join(', ')}, owner ${w.owner}`;
+}
+
+/**
+ * `init()` refused: another store object (another projector, a zombie of this one, an in-place
+ * replay) holds the store's writer lock. Documents are read outside the commit transaction, so two
+ * writers would silently lose each other's updates; the second fails fast instead. Not retriable
+ * as is: stop the holder (or wait for it to exit) and open again.
+ */
+export class StoreLockedError extends StoreError {
+  constructor(
+    /** e.g. `sqlite /var/lib/meridian/us-east.db` or `postgres schema meridian_us_east`. */
+    readonly store: string,
+    /** Who holds it; undefined if it did not say (it may have just released it). */
+    readonly holder: StoreWriter | undefined,
+  ) {
+    super(
+      'STORE_LOCKED',
+      `${store} already has a writer (${describeWriter(holder)}): a store takes one writer at a time. ` +
+        `Stop that process (a second projector, a restart's old instance, or a replay --in-place) or wait ` +
+        `for it to exit, then start this one; to rebuild next to a live projector, replay into a fresh store`,
+    );
+  }
+}
+
+/**
+ * A commit (or truncate) was refused and rolled back because this store object is no longer the
+ * writer: its lock was lost (connection to PostgreSQL broken, SQLite lock file removed) and another
+ * writer has taken the store over since. Not retriable: this process's view of the documents is
+ * stale. Close the store and exit; a restart opens it again, or refuses while the other one holds it.
+ */
+export class WriterLockLostError extends StoreError {
+  constructor(
+    readonly store: string,
+    /** The writer the store records now, if any. */
+    readonly holder: StoreWriter | undefined,
+  ) {
+    super(
+      'WRITER_LOCK_LOST',
+      `${store}: this process is no longer the writer (now ${describeWriter(holder)}); nothing was ` +
+        `written. Close the store and restart: reopening takes the store back or refuses while the other writer holds it`,
     );
   }
 }

@@ -21,9 +21,12 @@ export {
   InvalidBatchError,
   PositionConflictError,
   StoreCorruptError,
+  StoreLockedError,
+  WriterLockLostError,
   type StoreErrorCode,
   type PositionConflict,
 } from './errors';
+export { type StoreWriter } from './writer';
 export { type StoreConfig, type SqliteStoreConfig, type PostgresStoreConfig } from './config';
 export { createProjectionStore } from './factory';
 export { SqliteProjectionStore } from './sqlite.store';

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { canonicalEncode } from '@meridian/merge';
+import { waitFor } from '@meridian/testing';
 import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec';
 import { PostgresProjectionStore, SqliteProjectionStore, type ProjectionStore } from './index';
 
@@ -157,10 +158,84 @@ describe('PostgresProjectionStore', () => {
     await expect(again.init()).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH', retriable: false });
   });
 
-  it('lets several processes init the same schema at once', async () => {
+  it('lets several processes init the same schema at once: one writer, the others refused', async () => {
     const schema = newSchema();
     const stores = Array.from({ length: 4 }, () => track(pgStore(schema)));
-    await Promise.all(stores.map((s) => s.init()));
-    expect(await stores[3]?.stats()).toEqual({ applied: 0, deadLettered: 0, duplicates: 0, aggregates: 0 });
+    const results = await Promise.allSettled(stores.map((s) => s.init()));
+    const writer = stores[results.findIndex((r) => r.status === 'fulfilled')];
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason),
+    ).toEqual([expect.objectContaining({ code: 'STORE_LOCKED' }), expect.anything(), expect.anything()]);
+    // The migration itself was not disturbed by the race.
+    expect(await writer?.stats()).toEqual({ applied: 0, deadLettered: 0, duplicates: 0, aggregates: 0 });
   });
+
+  function terminateLockSession(schema: string): Promise<unknown> {
+    return admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+      `meridian-store-writer:${schema}`,
+    ]);
+  }
+
+  it('retakes its lock after the lock session is killed, if no one else took the store', async () => {
+    const schema = newSchema();
+    const s = track(pgStore(schema));
+    await s.init();
+    await s.commit({ documents: [doc('profile', 'a', 1)], positions: [pos(0, 1)] });
+    await terminateLockSession(schema);
+    // The next write notices (the 'error'/'end' of the session, or the owner row) and takes the lock again.
+    await waitUntilLockReleased(schema);
+    await s.commit({ documents: [doc('profile', 'a', 2)], positions: [pos(0, 2)] });
+    expect((await s.getDocument('profile', 'a'))?.state).toBe(2);
+    await expect(track(pgStore(schema)).init()).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+  });
+
+  it('fences a writer whose lock session died once another store took over: no lost update', async () => {
+    const schema = newSchema();
+    const first = track(pgStore(schema));
+    await first.init();
+    await first.commit({ documents: [doc('profile', 'a', 'first')], positions: [pos(0, 1)] });
+    await terminateLockSession(schema);
+    await waitUntilLockReleased(schema);
+    const second = track(pgStore(schema));
+    await second.init();
+    await second.commit({ documents: [doc('profile', 'a', 'second')], positions: [pos(0, 2)] });
+    await expect(
+      first.commit({ documents: [doc('profile', 'a', 'lost update')], positions: [pos(0, 3)] }),
+    ).rejects.toMatchObject({ code: 'WRITER_LOCK_LOST', retriable: false, holder: { pid: process.pid } });
+    // Sticky: this object stays fenced even once the other writer leaves.
+    await second.close();
+    await expect(first.truncate()).rejects.toMatchObject({ code: 'WRITER_LOCK_LOST' });
+    const third = track(pgStore(schema));
+    await third.init();
+    expect((await third.getDocument('profile', 'a'))?.state).toBe('second');
+    expect((await third.positions())[0]?.nextOffset).toBe('2');
+  });
+
+  it('fences by the owner row even when the old writer has not noticed its session died', async () => {
+    const schema = newSchema();
+    const first = track(pgStore(schema));
+    await first.init();
+    // A writer that took over while the first's session was (as far as it knows) alive: simulated
+    // by rewriting the owner row the way a new writer does when it takes the lock.
+    await admin.query(
+      `UPDATE "${schema}".store_meta SET value = '{"owner":"x","pid":1,"host":"elsewhere","sinceMs":0}' WHERE key = 'writer'`,
+    );
+    await expect(
+      first.commit({ documents: [doc('profile', 'a', 1)], positions: [pos(0, 1)] }),
+    ).rejects.toMatchObject({ code: 'WRITER_LOCK_LOST', holder: { host: 'elsewhere', pid: 1 } });
+    expect(await first.getDocument('profile', 'a')).toBeUndefined();
+  });
+
+  /** The server frees a terminated backend's advisory locks asynchronously: wait for it, with a deadline. */
+  async function waitUntilLockReleased(schema: string): Promise<void> {
+    await waitFor(
+      async () =>
+        (
+          await admin.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, [
+            `meridian-store-writer:${schema}`,
+          ])
+        ).rowCount === 0,
+      { timeoutMs: 10_000, intervalMs: 20, description: `the lock session of ${schema} to end` },
+    );
+  }
 });

@@ -6,14 +6,26 @@
  * `state` is `text`, not `jsonb`: jsonb re-orders keys and normalises numbers, so the stored bytes
  * would no longer be the canonical encoding the digest was taken over (and `12n` bigints are not
  * JSON at all). Nothing queries inside the state, so jsonb would buy nothing.
+ *
+ * One writer per schema (see `writer.ts`): `init()` takes a session-level advisory lock on a
+ * dedicated connection (not the pool's) and keeps it until `close()`; the server releases it if the
+ * connection or the process dies. The writer records itself in `store_meta.writer`, and every
+ * commit checks that row first, under a row lock, inside its transaction.
  */
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { createHash } from 'node:crypto';
+import { Client, Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { checkAggregateId, checkAggregateType, checkKeys, checkPageLimit, prepareBatch } from './batch';
 import type { PreparedBatch, PreparedPosition } from './batch';
 import { readStoredState } from './codec';
 import { validatePostgresConfig, type PostgresStoreConfig } from './config';
 import { StateDigestBuilder } from './digest';
-import { PositionConflictError, StoreError, type PositionConflict } from './errors';
+import {
+  PositionConflictError,
+  StoreError,
+  StoreLockedError,
+  WriterLockLostError,
+  type PositionConflict,
+} from './errors';
 import {
   documentKey,
   type AggregateKey,
@@ -26,6 +38,7 @@ import {
   type StoredDocument,
   type StoreStats,
 } from './store';
+import { decodeStoreWriter, encodeStoreWriter, newStoreWriter, type StoreWriter } from './writer';
 
 /** Identifiers are validated by the config; quoting is the second line of defence. */
 function quoteIdent(name: string): string {
@@ -111,6 +124,25 @@ const POSITION_SET =
   'next_offset = excluded.next_offset, source_region = excluded.source_region, ' +
   'last_hlc = excluded.last_hlc, applied_at_ms = excluded.applied_at_ms';
 
+/**
+ * The advisory lock key of a schema: 64 bits of SHA-256 (hashtext's 32 bits would let two schemas'
+ * writers refuse each other). pg_locks shows a bigint key as classid (high half) and objid (low).
+ */
+export function writerLockKey(schema: string): { key: string; classid: number; objid: number } {
+  const h = createHash('sha256').update(`meridian-store-writer\0${schema}`).digest();
+  return {
+    key: BigInt.asIntN(64, h.readBigUInt64BE(0)).toString(),
+    classid: h.readUInt32BE(0),
+    objid: h.readUInt32BE(4),
+  };
+}
+
+/** The connection holding the advisory lock, and why it stopped holding it (if it did). */
+interface WriterLock {
+  readonly client: Client;
+  lost: string | undefined;
+}
+
 function positionArrays(ps: readonly PreparedPosition[]): unknown[] {
   return [
     ps.map((p) => p.topic),
@@ -129,12 +161,33 @@ export class PostgresProjectionStore implements ProjectionStore {
   private ready = false;
   private closed = false;
   private readonly sql: Record<string, string>;
+  private readonly lockKey: ReturnType<typeof writerLockKey>;
+  private lock: WriterLock | undefined;
+  /** Our `store_meta.writer` value, checked in every write transaction. */
+  private writerText: string | undefined;
+  /** Set once another writer has taken the store over: every later write refuses with it. */
+  private fenced: WriterLockLostError | undefined;
+  private initializing: Promise<void> | undefined;
 
   constructor(config: PostgresStoreConfig) {
     this.config = validatePostgresConfig(config);
     const s = quoteIdent(this.config.schema);
     this.s = s;
+    this.lockKey = writerLockKey(this.config.schema);
     this.sql = {
+      // A row lock as well as a check: a writer taking over waits for this commit to end.
+      checkWriter: `UPDATE ${s}.store_meta SET value = value WHERE key = 'writer' AND value = $1`,
+      setWriter: `
+        INSERT INTO ${s}.store_meta (key, value) VALUES ('writer', $1)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      writer: `SELECT value FROM ${s}.store_meta WHERE key = 'writer'`,
+      // Who holds the advisory lock (the row may be gone if it has just been released).
+      lockHolder: `
+        SELECT a.pid, host(a.client_addr) AS client_addr FROM pg_locks AS l
+        JOIN pg_stat_activity AS a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+          AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       upsertDocuments: `
         ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET
           digest = excluded.digest, updated_at_ms = excluded.updated_at_ms, state = excluded.state`,
@@ -181,6 +234,14 @@ export class PostgresProjectionStore implements ProjectionStore {
   async init(): Promise<void> {
     if (this.closed) throw new StoreError('STORE_NOT_OPEN', 'postgres store is closed');
     if (this.ready) return;
+    // Concurrent calls on one object share one attempt: two would take two lock sessions.
+    this.initializing ??= this.open().finally(() => {
+      this.initializing = undefined;
+    });
+    return this.initializing;
+  }
+
+  private async open(): Promise<void> {
     if (!this.pool) {
       this.pool = new Pool({
         connectionString: this.config.connectionString,
@@ -216,7 +277,131 @@ export class PostgresProjectionStore implements ProjectionStore {
         [String(MIGRATIONS.length)],
       );
     });
+    await this.takeWriterLock();
     this.ready = true;
+  }
+
+  /**
+   * Takes the schema for this store object, failing fast if another holds it: a dedicated
+   * connection takes the advisory lock, then the owner row is rewritten (waiting for a commit in
+   * flight by a previous writer whose lock session died, see `checkWriter`).
+   */
+  private async takeWriterLock(): Promise<void> {
+    const lock = await this.lockSession();
+    try {
+      const text = encodeStoreWriter(newStoreWriter());
+      await this.transaction('init (writer)', async (c) => {
+        await c.query(this.sql.setWriter as string, [text]);
+      });
+      this.lock = lock;
+      this.writerText = text;
+    } catch (e) {
+      await lock.client.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** A new connection holding the advisory lock; `StoreLockedError` if another session holds it. */
+  private async lockSession(): Promise<WriterLock> {
+    const client = new Client({
+      connectionString: this.config.connectionString,
+      connectionTimeoutMillis: this.config.connectTimeoutMs,
+      statement_timeout: this.config.statementTimeoutMs,
+      application_name: `meridian-store-writer:${this.config.schema}`,
+      // A dead peer is noticed by TCP, not only at the next query.
+      keepAlive: true,
+    });
+    const lock: WriterLock = { client, lost: undefined };
+    // Without listeners a broken idle connection would crash the process; the next write sees `lost`.
+    client.on('error', (e) => {
+      lock.lost ??= `lock connection failed: ${e.message}`;
+    });
+    client.on('end', () => {
+      lock.lost ??= 'lock connection closed';
+    });
+    try {
+      await client.connect();
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+        this.lockKey.key,
+      ]);
+      if (r.rows[0]?.ok !== true) throw new StoreLockedError(this.name(), await this.holder(client, true));
+      return lock;
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw mapError(e, 'init (writer lock)');
+    }
+  }
+
+  /** What the owner row and pg_locks say about the current writer; undefined if neither says. */
+  private async holder(c: Pick<Client, 'query'>, withBackend: boolean): Promise<StoreWriter | undefined> {
+    const row = await c.query<{ value: string }>(this.sql.writer as string);
+    const w = decodeStoreWriter(row.rows[0]?.value);
+    if (!withBackend || w === undefined) return w;
+    const b = await c.query<{ pid: number; client_addr: string | null }>(this.sql.lockHolder as string, [
+      this.lockKey.classid,
+      this.lockKey.objid,
+    ]);
+    const backend = b.rows[0];
+    if (!backend) return w;
+    return {
+      ...w,
+      backendPid: backend.pid,
+      ...(backend.client_addr ? { clientAddr: backend.client_addr } : {}),
+    };
+  }
+
+  /**
+   * Before a write: if the lock session broke (server restart, network, terminated backend), the
+   * server has released the lock. Take it again on a new session; the owner row then tells whether
+   * anyone else wrote in between (they would have rewritten it), checked again inside the commit.
+   */
+  private async ensureWriter(): Promise<void> {
+    if (this.fenced) throw this.fenced;
+    const lock = this.lock;
+    if (lock === undefined || lock.lost === undefined) return;
+    this.lock = undefined;
+    await lock.client.end().catch(() => undefined);
+    let next: WriterLock;
+    try {
+      next = await this.lockSession();
+    } catch (e) {
+      if (e instanceof StoreLockedError) throw this.fence(e.holder);
+      throw e;
+    }
+    let current: StoreWriter | undefined;
+    let mine: boolean;
+    try {
+      const r = await next.client.query<{ value: string }>(this.sql.writer as string);
+      mine = r.rows[0]?.value === this.writerText;
+      if (!mine) current = decodeStoreWriter(r.rows[0]?.value);
+    } catch (e) {
+      await next.client.end().catch(() => undefined);
+      throw mapError(e, 'commit (writer lock)');
+    }
+    if (!mine) {
+      await next.client.end().catch(() => undefined);
+      throw this.fence(current);
+    }
+    this.lock = next;
+  }
+
+  /** First statement of every write transaction. */
+  private async checkWriter(c: PoolClient): Promise<void> {
+    const r = await c.query(this.sql.checkWriter as string, [this.writerText]);
+    if (r.rowCount !== 1) throw this.fence(await this.holder(c, false));
+  }
+
+  private fence(holder: StoreWriter | undefined): WriterLockLostError {
+    this.fenced ??= new WriterLockLostError(this.name(), holder);
+    const lock = this.lock;
+    this.lock = undefined;
+    // We hold no claim any more; free the lock if this object still had it.
+    if (lock) void lock.client.end().catch(() => undefined);
+    return this.fenced;
+  }
+
+  private name(): string {
+    return `postgres schema ${this.config.schema}`;
   }
 
   async positions(): Promise<SourcePosition[]> {
@@ -273,6 +458,7 @@ export class PostgresProjectionStore implements ProjectionStore {
         : cmp(x.aggregateType, y.aggregateType),
     );
     b.positions.sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : cmp(x.topic, y.topic)));
+    await this.ensureWriter();
     await this.transaction('commit', (c) => this.write(c, b));
   }
 
@@ -328,7 +514,9 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async truncate(): Promise<void> {
     this.requirePool();
+    await this.ensureWriter();
     await this.transaction('truncate', async (c) => {
+      await this.checkWriter(c);
       await c.query(`TRUNCATE ${this.s}.documents, ${this.s}.positions`);
       await c.query(`UPDATE ${this.s}.counters SET value = 0`);
     });
@@ -340,9 +528,14 @@ export class PostgresProjectionStore implements ProjectionStore {
     const pool = this.pool;
     this.pool = undefined;
     if (pool) await pool.end();
+    // Last: the next writer may start as soon as the lock is free.
+    const lock = this.lock;
+    this.lock = undefined;
+    if (lock) await lock.client.end().catch(() => undefined);
   }
 
   private async write(c: PoolClient, b: PreparedBatch): Promise<void> {
+    await this.checkWriter(c);
     for (let i = 0; i < b.documents.length; i += DOCUMENTS_PER_STATEMENT) {
       const chunk = b.documents.slice(i, i + DOCUMENTS_PER_STATEMENT);
       const values: unknown[] = [];

@@ -2,6 +2,10 @@
  * SQLite adapter (better-sqlite3, synchronous and in-process). One connection; each commit is one
  * `BEGIN IMMEDIATE` transaction, so a second process on the same file waits for the write lock
  * instead of failing half way, and the position checks read what no one else can change meanwhile.
+ *
+ * One writer per file (see `writer.ts`): `init()` takes an exclusive lock on `<file>-writer.lock`
+ * and keeps it until `close()` (the OS drops it if the process dies), records itself in
+ * `store_meta.writer`, and every commit checks that row inside its transaction.
  */
 import Database from 'better-sqlite3';
 import {
@@ -16,7 +20,7 @@ import type { PreparedPosition } from './batch';
 import { readStoredState } from './codec';
 import { validateSqliteConfig, type SqliteStoreConfig } from './config';
 import { StateDigestBuilder } from './digest';
-import { PositionConflictError, StoreError } from './errors';
+import { PositionConflictError, StoreError, StoreLockedError, WriterLockLostError } from './errors';
 import {
   documentKey,
   type AggregateKey,
@@ -29,6 +33,7 @@ import {
   type StoredDocument,
   type StoreStats,
 } from './store';
+import { decodeStoreWriter, encodeStoreWriter, newStoreWriter } from './writer';
 
 /** `PRAGMA user_version` after each migration; index i migrates from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -52,6 +57,8 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;
    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
    INSERT INTO counters (name, value) VALUES ('applied', 0), ('dead_lettered', 0), ('duplicates', 0);`,
+  // `writer`: the store object that holds the writer lock (see writer.ts).
+  `CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 type Row = Record<string, unknown>;
@@ -71,6 +78,8 @@ interface Statements {
   digestPage: Stmt;
   counters: Stmt;
   aggregates: Stmt;
+  writer: Stmt;
+  setWriter: Stmt;
 }
 
 const POSITION_SET =
@@ -119,6 +128,10 @@ function prepareStatements(db: Database.Database): Statements {
     ),
     counters: p('SELECT name, value FROM counters'),
     aggregates: p('SELECT count(*) AS n FROM documents'),
+    writer: p(`SELECT value FROM store_meta WHERE key = 'writer'`),
+    setWriter: p(
+      `INSERT INTO store_meta (key, value) VALUES ('writer', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ),
   };
 }
 
@@ -144,6 +157,10 @@ export class SqliteProjectionStore implements ProjectionStore {
   private db: Database.Database | undefined;
   private stmts: Statements | undefined;
   private closed = false;
+  /** The sidecar connection whose open `BEGIN EXCLUSIVE` is the writer lock (none for `:memory:`). */
+  private lock: Database.Database | undefined;
+  /** Our `store_meta.writer` value, checked in every write transaction. */
+  private writerText: string | undefined;
 
   constructor(config: SqliteStoreConfig) {
     this.config = validateSqliteConfig(config);
@@ -171,12 +188,52 @@ export class SqliteProjectionStore implements ProjectionStore {
         // Inside the transaction: user_version lives in the header page, which commits with the tables.
         db.pragma(`user_version = ${MIGRATIONS.length}`);
       }).immediate();
-      this.stmts = prepareStatements(db);
+      const stmts = prepareStatements(db);
+      this.takeWriterLock(db, stmts);
+      this.stmts = stmts;
     } catch (e) {
+      this.lock?.close();
+      this.lock = undefined;
+      this.writerText = undefined;
       this.db?.close();
       this.db = undefined;
       throw mapError(e, 'init');
     }
+  }
+
+  /**
+   * Takes the file for this store object: a `:memory:` database is private to its connection, so
+   * only the owner row is written. Fails fast (no busy wait) if another store object holds it.
+   */
+  private takeWriterLock(db: Database.Database, s: Statements): void {
+    if (this.config.file !== ':memory:') {
+      const lock = new Database(`${this.config.file}-writer.lock`);
+      try {
+        lock.pragma('busy_timeout = 0');
+        // No journal file next to the lock file: nothing is ever written to it.
+        lock.pragma('journal_mode = MEMORY');
+        lock.exec('BEGIN EXCLUSIVE');
+      } catch (e) {
+        lock.close();
+        if (/^SQLITE_(BUSY|LOCKED)/.test(String((e as { code?: unknown }).code)))
+          throw new StoreLockedError(this.name(), decodeStoreWriter(s.writer.get()?.value));
+        throw e;
+      }
+      this.lock = lock;
+    }
+    const text = encodeStoreWriter(newStoreWriter());
+    db.transaction(() => s.setWriter.run(text)).immediate();
+    this.writerText = text;
+  }
+
+  /** Inside a write transaction: refuses it if another store object has taken the file since. */
+  private checkWriter(s: Statements): void {
+    const current = s.writer.get()?.value;
+    if (current !== this.writerText) throw new WriterLockLostError(this.name(), decodeStoreWriter(current));
+  }
+
+  private name(): string {
+    return `sqlite ${this.config.file}`;
   }
 
   async positions(): Promise<SourcePosition[]> {
@@ -292,10 +349,11 @@ export class SqliteProjectionStore implements ProjectionStore {
   }
 
   async truncate(): Promise<void> {
-    this.open();
+    const s = this.open();
     const db = this.requireDb();
     try {
       db.transaction(() => {
+        this.checkWriter(s);
         db.exec('DELETE FROM documents; DELETE FROM positions; UPDATE counters SET value = 0;');
       }).immediate();
     } catch (e) {
@@ -309,9 +367,14 @@ export class SqliteProjectionStore implements ProjectionStore {
     const db = this.db;
     this.db = undefined;
     if (db?.open) db.close();
+    // Last: the next writer may start as soon as the lock is free.
+    const lock = this.lock;
+    this.lock = undefined;
+    if (lock?.open) lock.close();
   }
 
   private write(s: Statements, b: PreparedBatch): void {
+    this.checkWriter(s);
     for (const d of b.documents)
       s.upsertDocument.run(d.aggregateType, d.aggregateId, d.digest, d.updatedAtMs, d.stateText);
     for (const [name, n] of b.counters) s.addCounter.run(n, name);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,13 +46,38 @@ describe('SqliteProjectionStore', () => {
     await a.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
     raw.close();
     const b = new SqliteProjectionStore({ kind: 'sqlite', file });
     await b.init();
     expect((await b.positions())[0]?.nextOffset).toBe('7');
     expect(await b.stats()).toMatchObject({ applied: 1, aggregates: 1 });
     await b.close();
+  });
+
+  it('fences a writer whose lock file was removed behind its back once another takes over', async () => {
+    const file = join(dir, 'stolen.db');
+    const first = new SqliteProjectionStore({ kind: 'sqlite', file });
+    await first.init();
+    await first.commit({ documents: [doc('profile', 'p', 'first')], positions: [pos(0, 1)] });
+    // Someone cleans up the "stale" lock file: the OS lock went with it, so a second store can open.
+    unlinkSync(`${file}-writer.lock`);
+    const second = new SqliteProjectionStore({ kind: 'sqlite', file });
+    await second.init();
+    await second.commit({ documents: [doc('profile', 'p', 'second')], positions: [pos(0, 2)] });
+    // The owner row, checked in the commit transaction, stops the first from overwriting it.
+    await expect(
+      first.commit({ documents: [doc('profile', 'p', 'lost update')], positions: [pos(0, 3)] }),
+    ).rejects.toMatchObject({
+      code: 'WRITER_LOCK_LOST',
+      retriable: false,
+      holder: { pid: process.pid },
+    });
+    await expect(first.truncate()).rejects.toMatchObject({ code: 'WRITER_LOCK_LOST' });
+    expect((await second.getDocument('profile', 'p'))?.state).toBe('second');
+    expect((await second.positions())[0]?.nextOffset).toBe('2');
+    await first.close();
+    await second.close();
   });
 
   it('refuses a database migrated by a newer version (SCHEMA_MISMATCH)', async () => {

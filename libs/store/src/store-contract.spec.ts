@@ -1,11 +1,13 @@
 // The contract every ProjectionStore adapter must meet, run by each adapter's spec. Named `*.spec.ts`
 // so the build leaves it out; jest only runs `*.unit.spec.ts` and `*.int.spec.ts`.
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { digest } from '@meridian/merge';
 import {
   documentKey,
   PositionConflictError,
   stateDigestOf,
+  StoreLockedError,
   type PositionAdvance,
   type ProjectionStore,
   type StoredDocument,
@@ -14,7 +16,10 @@ import {
 export interface StoreUnderTest {
   /** A fresh store on an empty database, not yet initialised. */
   store: ProjectionStore;
-  /** Opens another store on the same database (not initialised), if the adapter can. */
+  /**
+   * Opens another store on the same database (not initialised), if the adapter can: what a second
+   * projector, a restart's old instance or `replay --in-place` would open.
+   */
   peer?: () => ProjectionStore;
   /** Overwrites a document's stored state text behind the store's back, if the test can reach it. */
   tamperState?: (aggregateType: string, aggregateId: string, text: string) => Promise<void>;
@@ -122,11 +127,76 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       expect((await store.getDocument('profile', 'p1'))?.state).toEqual({ a: 1 });
       expect(await store.positions()).toHaveLength(1);
       if (t.peer) {
+        await store.close();
         const again = t.peer();
         opened.push(again);
         await Promise.all([again.init(), again.init()]);
         expect((await again.getDocument('profile', 'p1'))?.state).toEqual({ a: 1 });
       }
+    });
+
+    describe('one writer per store', () => {
+      it('refuses a second store on the same database, fast, naming the holder', async () => {
+        if (!t.peer) return;
+        await store.commit({ documents: [doc('profile', 'w', 'first')], positions: [pos(0, 5)] });
+        const second = t.peer();
+        opened.push(second);
+        const t0 = Date.now();
+        const err = await second.init().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        // Fails at once, not after a busy or lock timeout.
+        expect(Date.now() - t0).toBeLessThan(2_000);
+        expect(err).toBeInstanceOf(StoreLockedError);
+        expect(err).toMatchObject({
+          code: 'STORE_LOCKED',
+          retriable: false,
+          holder: { pid: process.pid, host: hostname(), owner: expect.any(String) },
+          message: expect.stringMatching(
+            /already has a writer \(held by pid \d+ on .*\): .*Stop that process/,
+          ),
+        });
+        // The refused store writes nothing and the first one keeps writing.
+        await expect(
+          second.commit({ documents: [doc('profile', 'w', 'second')], positions: [pos(0, 6)] }),
+        ).rejects.toMatchObject({ code: 'STORE_NOT_OPEN' });
+        await store.commit({ documents: [doc('profile', 'w', 'first again')], positions: [pos(0, 7)] });
+        expect((await store.getDocument('profile', 'w'))?.state).toBe('first again');
+      });
+
+      it('lets the next writer open once the first closes, and it sees everything committed', async () => {
+        if (!t.peer) return;
+        await store.commit({ documents: [doc('profile', 'w', 'first')], positions: [pos(0, 5)] });
+        const refused = t.peer();
+        opened.push(refused);
+        await expect(refused.init()).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+        await store.close();
+        const next = t.peer();
+        opened.push(next);
+        await next.init();
+        expect((await next.getDocument('profile', 'w'))?.state).toBe('first');
+        await next.commit({
+          documents: [doc('profile', 'w', 'next')],
+          positions: [pos(0, 6, { expectedNextOffset: '5' })],
+        });
+        expect((await next.positions())[0]?.nextOffset).toBe('6');
+        // And it holds the store in turn.
+        const third = t.peer();
+        opened.push(third);
+        await expect(third.init()).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+      });
+
+      it('of several stores opening at once, exactly one becomes the writer', async () => {
+        if (!t.peer) return;
+        await store.close();
+        const peers = Array.from({ length: 4 }, () => t.peer!());
+        opened.push(...peers);
+        const results = await Promise.allSettled(peers.map((p) => p.init()));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results)
+          if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'STORE_LOCKED' });
+      });
     });
 
     it('reads back exactly what was committed: state (bigint, unicode), digest, times, positions', async () => {
@@ -261,27 +331,8 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       await expect(
         store.commit({ documents: [], positions: [pos(0, 19, { expectedNextOffset: '20' })] }),
       ).rejects.toMatchObject({ code: 'INVALID_BATCH' });
-
-      if (t.peer) {
-        // Two projectors both resumed from 20: exactly one batch may land.
-        const zombie = t.peer();
-        opened.push(zombie);
-        await zombie.init();
-        const results = await Promise.allSettled([
-          store.commit({
-            documents: [doc('profile', 'w', 'live')],
-            positions: [pos(0, 30, { expectedNextOffset: '20' })],
-          }),
-          zombie.commit({
-            documents: [doc('profile', 'w', 'zombie')],
-            positions: [pos(0, 25, { expectedNextOffset: '20' })],
-          }),
-        ]);
-        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-        const winner = results[0]?.status === 'fulfilled' ? { v: 'live', o: '30' } : { v: 'zombie', o: '25' };
-        expect((await store.getDocument('profile', 'w'))?.state).toBe(winner.v);
-        expect((await store.positions())[0]?.nextOffset).toBe(winner.o);
-      }
+      // A second projector cannot even open the store ('one writer per store'); this fence is
+      // what still stands behind that lock, against a stale view inside one writer.
     });
 
     it('state digest follows the definition: UTF-8 byte order, all types or one', async () => {
