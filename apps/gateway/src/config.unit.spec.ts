@@ -34,6 +34,7 @@ describe('gateway config', () => {
         GATEWAY_REGION: 'us-east',
         STICKY_MS: '5000',
         HEALTH_INTERVAL_MS: '250',
+        WRITE_STATUS_MAX_AGE_MS: '900',
         RATE_LIMIT_PER_SEC: '100',
         MAX_IN_FLIGHT: '64',
         DRAIN_TIMEOUT_MS: '2000',
@@ -45,6 +46,7 @@ describe('gateway config', () => {
     expect(plan.settings).toEqual({
       stickyMs: 5000,
       healthIntervalMs: 250,
+      writeStatusMaxAgeMs: 900,
       rateLimitPerSec: 100,
       rateLimitBurst: 100,
       maxInFlight: 64,

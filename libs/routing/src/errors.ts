@@ -6,8 +6,8 @@ export type RoutingErrorCode =
   | 'RATE_LIMITED' // the region's token bucket is empty (429)
   | 'OVERLOADED' // the region has maxInFlight requests in flight (429)
   | 'NO_ELIGIBLE_REGION' // no healthy region (accepting writes, for a write) with a closed breaker (503)
-  | 'UPSTREAM_FAILED' // an upstream failed before the request reached it, or a safe retry ran out (502)
-  | 'OUTCOME_UNKNOWN' // a write without Idempotency-Key failed after it was sent (502/504): not retried
+  | 'UPSTREAM_FAILED' // every attempt failed and none may have stored anything (502)
+  | 'OUTCOME_UNKNOWN' // a write may or may not be stored (timeout, reset or 5xx after the send) (504)
   | 'DRAINING' // the gateway is shutting down (503)
   | 'INVALID_CONFIG';
 
@@ -43,7 +43,7 @@ const STATUS: Record<RoutingErrorCode, number> = {
   OVERLOADED: 429,
   NO_ELIGIBLE_REGION: 503,
   UPSTREAM_FAILED: 502,
-  OUTCOME_UNKNOWN: 502,
+  OUTCOME_UNKNOWN: 504, // as the profile-service's own OUTCOME_UNKNOWN
   DRAINING: 503,
   INVALID_CONFIG: 500,
 };
@@ -120,31 +120,51 @@ export class NoEligibleRegionError extends RoutingError {
   }
 }
 
+/** How a write that may have been stored failed. */
+export type UnknownOutcomeKind = 'timeout' | 'reset' | 'status';
+
 /**
- * A write without `Idempotency-Key` failed after it was sent (connection reset, timeout): it may or
- * may not have been applied, so it is not retried elsewhere. 504 after a timeout, else 502.
+ * A write failed after it was (or may have been) sent: a timeout, a connection lost, or a 5xx other
+ * than a refusal before the send. It may or may not be stored: 504, like the profile-service's own
+ * `OUTCOME_UNKNOWN`. Without an `Idempotency-Key` it is not resent anywhere; with one it was resent
+ * until the regions ran out, and the client resends it with the same key.
  */
 export class OutcomeUnknownError extends RoutingError {
   override readonly name = 'OutcomeUnknownError';
   constructor(
     readonly region: string,
-    readonly timedOut: boolean,
+    readonly kind: UnknownOutcomeKind,
+    readonly keyed: boolean,
     cause: unknown,
+    /** The upstream's status, for `kind: 'status'`. */
+    readonly upstreamStatus?: number,
+    readonly attempts: readonly { region: string; error: string }[] = [],
   ) {
     super(
-      `the write ${timedOut ? 'timed out' : 'lost its connection'} in ${region} after it was sent: ` +
-        'its outcome is unknown (it may or may not have been applied). It was not retried because it ' +
-        'carries no Idempotency-Key; read the resource back, or resend it with an Idempotency-Key.',
+      `the write ${
+        kind === 'timeout'
+          ? 'timed out'
+          : kind === 'reset'
+            ? 'lost its connection'
+            : `was answered ${upstreamStatus ?? '5xx'}`
+      } in ${region} after it was sent: its outcome is unknown (it may or may not be stored). ` +
+        (keyed
+          ? 'Resend it with the same Idempotency-Key: it is applied at most once.'
+          : 'It was not resent because it carries no Idempotency-Key: read the resource back before ' +
+            'resending it, and resend writes with an Idempotency-Key so that retries are safe.'),
       'OUTCOME_UNKNOWN',
-      false,
+      keyed,
       { cause },
     );
   }
-  override get httpStatus(): number {
-    return this.timedOut ? 504 : 502;
-  }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), outcome: 'unknown', region: this.region };
+    return {
+      ...super.toJSON(),
+      outcome: 'unknown',
+      region: this.region,
+      ...(this.upstreamStatus !== undefined ? { upstreamStatus: this.upstreamStatus } : {}),
+      ...(this.attempts.length > 0 ? { attempts: this.attempts } : {}),
+    };
   }
 }
 

@@ -28,6 +28,7 @@ import {
   classifyFailure,
   type ForwardRequest,
   isBreakerRejection,
+  OUTCOME_UNKNOWN_CODE,
   Upstream,
   type UpstreamResponse,
   UpstreamStatusError,
@@ -104,7 +105,12 @@ export class Gateway {
         );
       const rt: RegionRuntime = {
         config,
-        health: new RegionHealth(config.name, s.unhealthyAfterFailures, s.rttEwmaAlpha),
+        health: new RegionHealth(
+          config.name,
+          s.unhealthyAfterFailures,
+          s.rttEwmaAlpha,
+          s.writeStatusMaxAgeMs,
+        ),
         upstreams: {
           profileService: upstream('profileService', config.profileServiceUrl),
           projector: upstream('projector', config.projectorUrl),
@@ -123,7 +129,7 @@ export class Gateway {
     }
     this.checker = new HealthChecker(
       [...this.regions.values()],
-      { intervalMs: s.healthIntervalMs, timeoutMs: s.healthTimeoutMs },
+      { intervalMs: s.healthIntervalMs, timeoutMs: s.healthTimeoutMs, now: this.now },
       this.log,
     );
   }
@@ -183,21 +189,27 @@ export class Gateway {
   }
 
   private snapshotOf(rt: RegionRuntime): RegionSnapshot {
+    const now = this.now();
     const svc = (service: UpstreamService): ServiceHealthSnapshot => {
       const h = rt.health.services[service];
       const out: ServiceHealthSnapshot = {
         healthy: h.healthy,
-        breaker: rt.upstreams[service].breakerState,
+        // The opossum breaker sees proxied requests only. An unhealthy upstream gets no requests
+        // either, so it shows as open too, until the success (active or passive) that makes it healthy.
+        breaker: h.healthy ? rt.upstreams[service].breakerState : 'open',
         consecutiveFailures: h.consecutiveFailures,
       };
-      if (h.lastError !== undefined) out.lastError = h.lastError;
+      if (h.lastError !== undefined) {
+        out.lastError = h.lastError.reason;
+        out.lastErrorAgoMs = Math.max(0, now - h.lastError.at);
+      }
       return out;
     };
     return {
       name: rt.config.name,
       profileService: svc('profileService'),
       projector: svc('projector'),
-      writes: { ...rt.health.writes },
+      writes: rt.health.writeStatus(now),
       rttMs: rt.health.rttMs,
       inFlight: rt.inFlight,
     };
@@ -374,8 +386,10 @@ export class Gateway {
       signal: ac.signal,
     };
     // Resending after the request may have reached an upstream is safe only for reads, or for
-    // writes the upstream deduplicates by Idempotency-Key.
-    const resendable = !target.write || headerValue(req, IDEMPOTENCY_KEY_HEADER) !== undefined;
+    // writes the upstream deduplicates by Idempotency-Key. A refusal before the send (503
+    // NOT_STORED / NOT_WRITER / SHUTTING_DOWN) or a connection never made is resent in any case.
+    const keyed = headerValue(req, IDEMPOTENCY_KEY_HEADER) !== undefined;
+    const resendable = !target.write || keyed;
     const attempts: { region: string; error: string }[] = [];
     const skipped: Record<string, IneligibleReason> = {};
     let lastAnswer: { region: string; response: UpstreamResponse } | undefined;
@@ -383,6 +397,10 @@ export class Gateway {
     let lastCause: unknown;
     let retryReason: { region: string; reason: string } | undefined;
     let tried = 0;
+    /** A write attempt that may have stored it: the answer can no longer say "nothing stored". */
+    let unknown: OutcomeUnknownError | undefined;
+    /** The first upstream OUTCOME_UNKNOWN answer (504), passed through if nothing better comes. */
+    let unknownAnswer: { region: string; response: UpstreamResponse } | undefined;
 
     for (let i = 0; i < choice.candidates.length && tried < this.settings.maxAttempts; i++) {
       const name = choice.candidates[i]!;
@@ -424,8 +442,17 @@ export class Gateway {
         const r = await upstream.forward(fwd);
         if (r.refusal) {
           release();
-          // Refused before anything was published: always safe to send elsewhere.
-          rt.health.writes = { ...rt.health.writes, accepting: false, reason: r.refusal };
+          // Nothing was stored: always safe to send elsewhere. The region takes no more writes
+          // until a health check sent after this refusal says it does.
+          if (target.write) {
+            const was = rt.health.writeStatus(this.now()).accepting;
+            rt.health.refuseWrites(r.refusal);
+            if (was)
+              this.log.info(
+                { region: name, refusal: r.refusal },
+                'region refused a write: no more writes there',
+              );
+          }
           attempts.push({ region: name, error: `503 ${r.refusal}` });
           lastAnswer = { region: name, response: r };
           retryReason = { region: name, reason: r.refusal };
@@ -446,11 +473,21 @@ export class Gateway {
       } catch (e) {
         release();
         if (e instanceof UpstreamStatusError) {
-          this.passiveFailure(rt, target.service, `answered ${e.response.statusCode}`);
-          if (!resendable) return this.respond(res, name, choice.reason, e.response, () => undefined);
-          attempts.push({ region: name, error: `answered ${e.response.statusCode}` });
+          const status = e.response.statusCode;
+          this.passiveFailure(rt, target.service, `answered ${status}`);
+          attempts.push({ region: name, error: `answered ${status}` });
+          if (target.write) {
+            // The service's own OUTCOME_UNKNOWN goes back unchanged when it cannot be resent.
+            const own = e.response.errorCode === OUTCOME_UNKNOWN_CODE ? e.response : undefined;
+            if (!keyed) {
+              if (own) return this.respond(res, name, choice.reason, own, () => undefined);
+              throw new OutcomeUnknownError(name, 'status', false, e, status);
+            }
+            unknown ??= new OutcomeUnknownError(name, 'status', true, e, status);
+            if (own) unknownAnswer ??= { region: name, response: own };
+          }
           lastAnswer = { region: name, response: e.response };
-          retryReason = { region: name, reason: `status_${e.response.statusCode}` };
+          retryReason = { region: name, reason: `status_${status}` };
           continue;
         }
         const kind = classifyFailure(e);
@@ -458,9 +495,20 @@ export class Gateway {
         if (!isBreakerRejection(e)) this.passiveFailure(rt, target.service, (e as Error).message);
         attempts.push({ region: name, error: `${kind}: ${(e as Error).message}` });
         lastCause = e;
-        if (kind !== 'not-sent' && !resendable) throw new OutcomeUnknownError(name, kind === 'timeout', e);
+        if (kind !== 'not-sent' && target.write) {
+          if (!resendable) throw new OutcomeUnknownError(name, kind, false, e);
+          unknown ??= new OutcomeUnknownError(name, kind, true, e);
+        }
         retryReason = { region: name, reason: isBreakerRejection(e) ? 'breaker_open' : kind };
       }
+    }
+    if (unknown) {
+      // A keyed write ran out of regions after one attempt may have stored it: never answer with a
+      // later region's "nothing stored"; the client resends with the same key.
+      if (unknownAnswer)
+        return this.respond(res, unknownAnswer.region, 'failover', unknownAnswer.response, () => undefined);
+      const u = unknown;
+      throw new OutcomeUnknownError(u.region, u.kind, true, u.cause, u.upstreamStatus, attempts);
     }
     if (lastAnswer)
       return this.respond(res, lastAnswer.region, 'failover', lastAnswer.response, () => undefined);
@@ -470,7 +518,7 @@ export class Gateway {
   }
 
   private passiveFailure(rt: RegionRuntime, service: UpstreamService, reason: string): void {
-    if (rt.health.services[service].failure(reason))
+    if (rt.health.services[service].failure(reason, this.now()))
       this.log.warn({ region: rt.config.name, service, reason }, 'upstream unhealthy (passive)');
   }
 
@@ -486,7 +534,13 @@ export class Gateway {
     headers[ROUTE_REASON_HEADER.toLowerCase()] = reason;
     if (this.draining) headers['connection'] = 'close';
     const outcome: RequestOutcome =
-      r.statusCode >= 500 ? 'upstream_error' : r.statusCode >= 400 ? 'client_error' : 'ok';
+      r.errorCode === OUTCOME_UNKNOWN_CODE
+        ? 'outcome_unknown'
+        : r.statusCode >= 500
+          ? 'upstream_error'
+          : r.statusCode >= 400
+            ? 'client_error'
+            : 'ok';
     this.metrics.requests.inc({ region, outcome });
     if (Buffer.isBuffer(r.body)) {
       headers['content-length'] = String(r.body.length);
@@ -542,7 +596,13 @@ export class Gateway {
     res.end(text);
   }
 
-  /** `GET /regions`. */
+  /**
+   * `GET /regions`, one consistent picture per region: `healthy` — both upstreams healthy;
+   * `acceptingWrites` — what the router decides for writes now (`writes.reason` says why not; an
+   * unhealthy profile-service never accepts); `breaker` — the worst of the two upstreams', `open`
+   * also while health holds an upstream unhealthy; per upstream, `lastError` and `lastErrorAgoMs`
+   * only while failures are being counted.
+   */
   regionsView(): Record<string, unknown> {
     return {
       gatewayRegion: this.opts.gatewayRegion,

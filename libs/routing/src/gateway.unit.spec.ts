@@ -31,7 +31,12 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 class FakeRegion {
   readonly received: Received[] = [];
   healthDelayMs = 0;
+  /** `/health` fields: `status`, `writes`, `broker` (undefined: left out, as older services do). */
+  status = 'ok';
   writes: Record<string, unknown> | undefined;
+  broker: Record<string, unknown> | undefined;
+  /** `/health` answers nothing while set (the requests are held until `stop()`). */
+  healthHangs = false;
   handler: Handler | undefined;
   private server!: Server;
   private held: ServerResponse[] = [];
@@ -83,7 +88,13 @@ class FakeRegion {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.url === '/health') {
-        const body = { status: 'ok', region: this.name, ...(this.writes ? { writes: this.writes } : {}) };
+        if (this.healthHangs) return;
+        const body = {
+          status: this.status,
+          region: this.name,
+          ...(this.writes ? { writes: this.writes } : {}),
+          ...(this.broker ? { broker: this.broker } : {}),
+        };
         setTimeout(() => this.json(res, 200, body), this.healthDelayMs);
         return;
       }
@@ -114,6 +125,8 @@ describe('Gateway', () => {
   });
 
   const home = (r: FakeRegion) => ({ 'x-meridian-region': r.name });
+  /** Only the first round of active checks (a write status that old still counts): passive signals alone. */
+  const PASSIVE_ONLY: Partial<RoutingSettings> = { healthIntervalMs: 60_000, writeStatusMaxAgeMs: 120_000 };
 
   async function regions(...delaysMs: number[]): Promise<FakeRegion[]> {
     const out = await Promise.all(delaysMs.map((d, i) => FakeRegion.start(`r${i}`, d)));
@@ -164,10 +177,14 @@ describe('Gateway', () => {
     name: string;
     healthy: boolean;
     acceptingWrites: boolean;
+    writes: { accepting: boolean; reason?: string };
     breaker: string;
     rttMs: number | null;
     inFlight: number;
-    upstreams: Record<string, { healthy: boolean; breaker: string }>;
+    upstreams: Record<
+      string,
+      { healthy: boolean; breaker: string; lastError?: string; lastErrorAgoMs?: number }
+    >;
   };
   async function regionView(gw: Gateway, name: string): Promise<RegionView> {
     const r = await call(gw, 'GET', '/regions');
@@ -241,7 +258,7 @@ describe('Gateway', () => {
 
   it('without a preference, sends reads to the region with the lowest measured RTT', async () => {
     const [far, near, mid] = await regions(300, 0, 150);
-    const gw = await gateway([far!, near!, mid!], { healthIntervalMs: 1_000 });
+    const gw = await gateway([far!, near!, mid!], { healthIntervalMs: 1_000, writeStatusMaxAgeMs: 5_000 });
     await waitFor(
       async () => {
         const [f, n, m] = await Promise.all([far!, near!, mid!].map((r) => regionView(gw, r.name)));
@@ -297,7 +314,7 @@ describe('Gateway', () => {
     const [dying, next] = await regions(0, 0);
     // Only the first round of active checks: what follows is passive detection.
     const gw = await gateway([dying!, next!], {
-      healthIntervalMs: 60_000,
+      ...PASSIVE_ONLY,
       unhealthyAfterFailures: 2,
       breakerVolumeThreshold: 2,
       breakerErrorThresholdPercentage: 50,
@@ -349,7 +366,7 @@ describe('Gateway', () => {
     expect(next!.requests[0]!.body).toBe('{"amountCents":5}');
   });
 
-  it('does not retry a write without Idempotency-Key whose connection failed after sending: 502, outcome unknown', async () => {
+  it('does not retry a write without Idempotency-Key whose connection failed after sending: 504, outcome unknown', async () => {
     const [resetting, next] = await regions(0, 0);
     resetting!.handler = (req) => req.socket.destroy();
     const gw = await gateway([resetting!, next!]);
@@ -360,9 +377,9 @@ describe('Gateway', () => {
       home(resetting!),
       JSON.stringify({ amountCents: 5 }),
     );
-    expect(r.status).toBe(502);
+    expect(r.status).toBe(504);
     expect(r.body).toMatchObject({ error: 'OUTCOME_UNKNOWN', outcome: 'unknown', region: resetting!.name });
-    expect(String(r.body.message)).toMatch(/unknown/);
+    expect(String(r.body.message)).toMatch(/unknown[\s\S]*Idempotency-Key/);
     expect(resetting!.requests).toHaveLength(1);
     expect(next!.requests).toHaveLength(0);
   });
@@ -389,7 +406,7 @@ describe('Gateway', () => {
     // Its health still says accepting (stale), but the write is refused before anything is published.
     demoted!.handler = (_req, res) =>
       demoted!.json(res, 503, { statusCode: 503, error: 'NOT_PRIMARY', message: 'not the primary' });
-    const gw = await gateway([demoted!, primary!], { healthIntervalMs: 60_000 });
+    const gw = await gateway([demoted!, primary!], PASSIVE_ONLY);
     const r = await call(gw, 'POST', `/profiles/${uniqueName('p')}/logins`, home(demoted!), '{}');
     expect(r.status).toBe(200);
     expect(r.headers['x-meridian-routed-region']).toBe(primary!.name);
@@ -398,14 +415,192 @@ describe('Gateway', () => {
     expect((await regionView(gw, demoted!.name)).acceptingWrites).toBe(false);
   });
 
-  it('forwards an upstream 500 for a keyless write as is, without retrying', async () => {
+  it('answers a keyless write that got an upstream 500 as 504 OUTCOME_UNKNOWN, without retrying', async () => {
     const [broken, next] = await regions(0, 0);
     broken!.handler = (_req, res) => broken!.json(res, 500, { error: 'BOOM' });
     const gw = await gateway([broken!, next!]);
     const r = await call(gw, 'POST', `/profiles/${uniqueName('p')}/tags`, home(broken!), '{"tag":"t"}');
-    expect(r.status).toBe(500);
-    expect(r.body.error).toBe('BOOM');
+    expect(r.status).toBe(504);
+    expect(r.body).toMatchObject({ error: 'OUTCOME_UNKNOWN', outcome: 'unknown', upstreamStatus: 500 });
     expect(next!.requests).toHaveLength(0);
+  });
+
+  it('passes the service’s own 504 OUTCOME_UNKNOWN through unchanged for a keyless write', async () => {
+    const [unsure, next] = await regions(0, 0);
+    const answer = { statusCode: 504, error: 'OUTCOME_UNKNOWN', message: 'resend with the same key' };
+    unsure!.handler = (_req, res) => unsure!.json(res, 504, answer);
+    const gw = await gateway([unsure!, next!]);
+    const r = await call(
+      gw,
+      'POST',
+      `/profiles/${uniqueName('p')}/credit`,
+      home(unsure!),
+      '{"amountCents":1}',
+    );
+    expect(r.status).toBe(504);
+    expect(r.body).toEqual(answer);
+    expect(r.headers['x-meridian-routed-region']).toBe(unsure!.name);
+    expect(next!.requests).toHaveLength(0);
+  });
+
+  it('resends a keyed write elsewhere with the same key after the service’s 504 OUTCOME_UNKNOWN', async () => {
+    const [unsure, next] = await regions(0, 0);
+    unsure!.handler = (_req, res) => unsure!.json(res, 504, { error: 'OUTCOME_UNKNOWN' });
+    const gw = await gateway([unsure!, next!]);
+    const key = uniqueName('idem');
+    const r = await call(
+      gw,
+      'POST',
+      `/profiles/${uniqueName('p')}/credit`,
+      { 'idempotency-key': key, ...home(unsure!) },
+      '{"amountCents":1}',
+    );
+    expect(r.status).toBe(200);
+    expect(r.headers['x-meridian-routed-region']).toBe(next!.name);
+    expect(next!.requests[0]!.headers['idempotency-key']).toBe(key);
+  });
+
+  it('retries a keyless write refused with 503 NOT_STORED elsewhere, and sends that region no more writes', async () => {
+    const [brokerDown, next] = await regions(0, 0);
+    brokerDown!.handler = (_req, res) =>
+      brokerDown!.json(res, 503, { statusCode: 503, error: 'NOT_STORED', message: 'nothing was stored' });
+    const gw = await gateway([brokerDown!, next!], PASSIVE_ONLY);
+    const path = `/profiles/${uniqueName('p')}/credit`;
+    const first = await call(gw, 'POST', path, home(brokerDown!), '{"amountCents":1}');
+    expect(first.status).toBe(200);
+    expect(first.headers['x-meridian-routed-region']).toBe(next!.name);
+    // Passive signal: not accepting until a health check sent after the refusal says otherwise.
+    const view = await regionView(gw, brokerDown!.name);
+    expect(view).toMatchObject({ healthy: true, acceptingWrites: false, writes: { reason: 'NOT_STORED' } });
+    const second = await call(gw, 'POST', path, home(brokerDown!), '{"amountCents":1}');
+    expect(second.headers['x-meridian-routed-region']).toBe(next!.name);
+    expect(second.headers['x-meridian-route-reason']).toBe('failover');
+    expect(brokerDown!.requests).toHaveLength(1);
+  });
+
+  it('retries a keyless write whose connection was refused (never sent) on another region', async () => {
+    const [dead, next] = await regions(0, 0);
+    const gw = await gateway([dead!, next!], PASSIVE_ONLY);
+    await dead!.stop();
+    const r = await call(gw, 'POST', `/profiles/${uniqueName('p')}/logins`, home(dead!), '{}');
+    expect(r.status).toBe(200);
+    expect(r.headers['x-meridian-routed-region']).toBe(next!.name);
+  });
+
+  it('never answers a keyed write NOT_STORED once an earlier attempt may have stored it: 504', async () => {
+    const [resetting, brokerDown] = await regions(0, 0);
+    resetting!.handler = (req) => req.socket.destroy(); // sent, then the connection is lost
+    brokerDown!.handler = (_req, res) => brokerDown!.json(res, 503, { error: 'NOT_STORED' });
+    const gw = await gateway([resetting!, brokerDown!]);
+    const r = await call(
+      gw,
+      'POST',
+      `/profiles/${uniqueName('p')}/credit`,
+      { 'idempotency-key': uniqueName('idem'), ...home(resetting!) },
+      '{"amountCents":5}',
+    );
+    expect(r.status).toBe(504);
+    expect(r.body).toMatchObject({ error: 'OUTCOME_UNKNOWN', outcome: 'unknown', region: resetting!.name });
+    expect(String(r.body.message)).toMatch(/same Idempotency-Key/);
+    expect(resetting!.requests).toHaveLength(1);
+    expect(brokerDown!.requests).toHaveLength(1);
+  });
+
+  it('stops writes (not reads) to a region whose /health turns degraded, within 1 s', async () => {
+    const [sick, next] = await regions(0, 0);
+    const gw = await gateway([sick!, next!], { healthIntervalMs: 250 });
+    const path = `/profiles/${uniqueName('p')}/credit`;
+    expect(
+      (await call(gw, 'POST', path, home(sick!), '{"amountCents":1}')).headers['x-meridian-routed-region'],
+    ).toBe(sick!.name);
+    sick!.status = 'degraded';
+    sick!.writes = { accepting: false, role: 'active', epoch: 0, reason: 'BROKER_UNREACHABLE' };
+    sick!.broker = { reachable: false, checkedAgoMs: 10, error: 'ECONNREFUSED' };
+    await waitFor(async () => !(await regionView(gw, sick!.name)).acceptingWrites, {
+      timeoutMs: 1_000,
+      description: 'the degraded region seen as not accepting writes',
+    });
+    const w = await call(gw, 'POST', path, home(sick!), '{"amountCents":1}');
+    expect(w.headers['x-meridian-routed-region']).toBe(next!.name);
+    expect(sick!.requests).toHaveLength(1);
+    // Alive: the profile-service still serves reads, and /regions says why it takes no writes.
+    const r = await call(gw, 'GET', path.replace('/credit', ''), home(sick!));
+    expect(r.headers['x-meridian-routed-region']).toBe(sick!.name);
+    expect(r.headers['x-meridian-route-reason']).toBe('home');
+    expect(await regionView(gw, sick!.name)).toMatchObject({
+      healthy: true,
+      acceptingWrites: false,
+      writes: { reason: 'BROKER_UNREACHABLE' },
+    });
+  });
+
+  it('stops writes to a region whose /health hangs once its last good answer is writeStatusMaxAgeMs old (fake clock)', async () => {
+    const [hanging, next] = await regions(0, 0);
+    let now = 1_000_000; // the gateway's clock; health checks still run on real timers
+    const gw = await gateway(
+      [hanging!, next!],
+      { healthIntervalMs: 50, healthTimeoutMs: 60_000, writeStatusMaxAgeMs: 1_000 },
+      () => now,
+    );
+    const path = `/profiles/${uniqueName('p')}/credit`;
+    expect((await call(gw, 'POST', path, home(hanging!), '{}')).headers['x-meridian-routed-region']).toBe(
+      hanging!.name,
+    );
+    hanging!.healthHangs = true;
+    now += 1_001;
+    // next's checks keep answering (sent on the new clock); hanging's last good one is 1 001 ms old.
+    await waitFor(async () => (await regionView(gw, next!.name)).acceptingWrites, {
+      timeoutMs: 5_000,
+      description: 'a fresh check of the other region',
+    });
+    const w = await call(gw, 'POST', path, home(hanging!), '{}');
+    expect(w.headers['x-meridian-routed-region']).toBe(next!.name);
+    expect(hanging!.requests).toHaveLength(1);
+    expect(await regionView(gw, hanging!.name)).toMatchObject({
+      acceptingWrites: false,
+      writes: { reason: 'HEALTH_STALE' },
+    });
+  });
+
+  it('/regions: a dead region is unhealthy, not accepting writes, its breaker open', async () => {
+    const [dead, next] = await regions(0, 0);
+    const gw = await gateway([dead!, next!], { healthIntervalMs: 50 });
+    await dead!.stop();
+    await waitFor(async () => !(await regionView(gw, dead!.name)).healthy, {
+      timeoutMs: 5_000,
+      description: 'the dead region seen unhealthy',
+    });
+    const view = await regionView(gw, dead!.name);
+    expect(view).toMatchObject({
+      healthy: false,
+      acceptingWrites: false,
+      writes: { accepting: false, reason: 'UNHEALTHY' },
+      breaker: 'open',
+    });
+    expect(view.upstreams.profileService).toMatchObject({ healthy: false, breaker: 'open' });
+    expect(view.upstreams.profileService!.lastError).toMatch(/health check/);
+    expect(typeof view.upstreams.profileService!.lastErrorAgoMs).toBe('number');
+  });
+
+  it('/regions: no stale lastError on an upstream that recovered', async () => {
+    const [flaky, next] = await regions(0, 0);
+    let failNext = true;
+    flaky!.handler = (_req, res) => {
+      if (!failNext) return flaky!.json(res, 200, { region: flaky!.name });
+      failNext = false;
+      flaky!.json(res, 500, { error: 'BOOM' });
+    };
+    const gw = await gateway([flaky!, next!], PASSIVE_ONLY);
+    const path = `/aggregates/profile/${uniqueName('p')}`;
+    expect((await call(gw, 'GET', path, home(flaky!))).headers['x-meridian-routed-region']).toBe(next!.name);
+    const failing = (await regionView(gw, flaky!.name)).upstreams.projector!;
+    expect(failing).toMatchObject({ healthy: true, consecutiveFailures: 1, lastError: 'answered 500' });
+    expect(failing.lastErrorAgoMs).toBeGreaterThanOrEqual(0);
+    expect((await call(gw, 'GET', path, home(flaky!))).headers['x-meridian-routed-region']).toBe(flaky!.name);
+    const recovered = (await regionView(gw, flaky!.name)).upstreams.projector!;
+    expect(recovered).toMatchObject({ healthy: true, consecutiveFailures: 0 });
+    expect(recovered.lastError).toBeUndefined();
+    expect(recovered.lastErrorAgoMs).toBeUndefined();
   });
 
   it('keeps a session on the region of its last write so it reads its own writes, until that region is unhealthy', async () => {

@@ -6,6 +6,7 @@ export {
   OutcomeUnknownError,
   UpstreamFailedError,
   type RoutingErrorCode,
+  type UnknownOutcomeKind,
   type IneligibleReason,
 } from './errors';
 export {
@@ -18,12 +19,15 @@ export {
   type UpstreamService,
 } from './options';
 export {
+  decideWrites,
   parseProfileHealth,
   RegionHealth,
   UpstreamHealth,
   type BreakerState,
   type RegionSnapshot,
+  type ReportedWrites,
   type ServiceHealthSnapshot,
+  type WriteInputs,
   type WriteStatus,
 } from './health';
 export {
@@ -36,7 +40,7 @@ export {
 } from './router';
 export { TokenBucket } from './limits';
 export { routeOf, type RouteTarget } from './http';
-export { classifyFailure, REFUSED_BEFORE_PUBLISH, type FailureKind } from './upstream';
+export { classifyFailure, OUTCOME_UNKNOWN_CODE, REFUSED_BEFORE_PUBLISH, type FailureKind } from './upstream';
 export { GatewayMetrics, type RequestOutcome } from './metrics';
 export {
   Gateway,

@@ -19,9 +19,15 @@ export interface RoutingSettings {
   stickyMs: number;
   /** Sessions remembered at most (oldest forgotten first). */
   maxStickySessions: number;
-  /** Active health check period, per upstream. */
+  /** Active health check period, per upstream (from the end of one check to the start of the next). */
   healthIntervalMs: number;
   healthTimeoutMs: number;
+  /**
+   * A region takes writes only while its profile-service's last good health answer was sent at most
+   * this long ago: a check that hangs or fails stops writes there within this bound. Must exceed
+   * `healthIntervalMs` plus the slowest health round trip, or writes stop between two good checks.
+   */
+  writeStatusMaxAgeMs: number;
   /** Consecutive failures (active or passive) after which an upstream is unhealthy. */
   unhealthyAfterFailures: number;
   /** Weight of the newest RTT sample in the EWMA (0..1]. */
@@ -54,8 +60,11 @@ export interface RoutingSettings {
 export const DEFAULT_ROUTING_SETTINGS: Readonly<RoutingSettings> = Object.freeze({
   stickyMs: 30_000,
   maxStickySessions: 100_000,
-  healthIntervalMs: 500,
-  healthTimeoutMs: 1_000,
+  // Writes stop within 1 s of a region's /health saying it cannot store them or failing:
+  // a check every 250 ms (WAN RTT ~80 ms) and a 1 s bound on the age of the last good answer.
+  healthIntervalMs: 250,
+  healthTimeoutMs: 750,
+  writeStatusMaxAgeMs: 1_000,
   unhealthyAfterFailures: 2,
   rttEwmaAlpha: 0.3,
   upstreamTimeoutMs: 5_000,
@@ -87,6 +96,7 @@ export function resolveSettings(partial: Partial<RoutingSettings> = {}): Routing
   const positive: (keyof RoutingSettings)[] = [
     'healthIntervalMs',
     'healthTimeoutMs',
+    'writeStatusMaxAgeMs',
     'unhealthyAfterFailures',
     'upstreamTimeoutMs',
     'upstreamConnectTimeoutMs',
@@ -99,6 +109,11 @@ export function resolveSettings(partial: Partial<RoutingSettings> = {}): Routing
   ];
   for (const k of positive) if (!(s[k] > 0)) problems.push(`${k}: must be > 0 (got ${s[k]})`);
   if (!(s.rttEwmaAlpha > 0 && s.rttEwmaAlpha <= 1)) problems.push(`rttEwmaAlpha: must be in (0, 1]`);
+  if (!(s.writeStatusMaxAgeMs > s.healthIntervalMs))
+    problems.push(
+      `writeStatusMaxAgeMs: ${s.writeStatusMaxAgeMs} must exceed healthIntervalMs (${s.healthIntervalMs}) ` +
+        'plus the slowest health round trip, or no region would ever be seen accepting writes',
+    );
   if (s.breakerErrorThresholdPercentage > 100)
     problems.push('breakerErrorThresholdPercentage: must be at most 100');
   if (problems.length > 0)

@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { Pool, type Dispatcher } from 'undici';
+import type { HealthProbe } from './checker';
 import type { BreakerState } from './health';
 import type { RoutingSettings, UpstreamService } from './options';
 
@@ -18,16 +19,27 @@ export interface UpstreamResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'] | Buffer;
-  /** 503 with JSON `error` NOT_PRIMARY / NOT_WRITER / SHUTTING_DOWN: refused before anything was published. */
+  /** 503 whose JSON `error` is one of `REFUSED_BEFORE_PUBLISH`: nothing was stored. */
   refusal?: string;
+  /** The JSON `error` of a buffered 5xx answer (`OUTCOME_UNKNOWN`, `NOT_STORED`, ...), if any. */
+  errorCode?: string;
 }
 
 /**
- * Upstream `error` codes (in a 503 JSON body) that mean the write was refused before anything was
- * published, so resending it to another region is always safe. NOT_PRIMARY / NOT_WRITER: the region
- * may not take writes now; SHUTTING_DOWN: the publisher refuses new writes while it drains.
+ * Upstream `error` codes (in a 503 JSON body) that mean nothing of the write was stored, so resending
+ * it to another region is always safe, and that the region does not take writes now. NOT_STORED: the
+ * broker certainly stored nothing (e.g. unreachable); NOT_WRITER / NOT_PRIMARY (older services): the
+ * region may not write now; SHUTTING_DOWN: the publisher refuses new writes while it drains.
  */
-export const REFUSED_BEFORE_PUBLISH: readonly string[] = ['NOT_PRIMARY', 'NOT_WRITER', 'SHUTTING_DOWN'];
+export const REFUSED_BEFORE_PUBLISH: readonly string[] = [
+  'NOT_STORED',
+  'NOT_WRITER',
+  'NOT_PRIMARY',
+  'SHUTTING_DOWN',
+];
+
+/** The profile-service's answer (504) for a write that may or may not be stored. */
+export const OUTCOME_UNKNOWN_CODE = 'OUTCOME_UNKNOWN';
 
 /** An upstream 5xx (not a refusal): counted as a failure by the breaker; carries the buffered answer. */
 export class UpstreamStatusError extends Error {
@@ -95,13 +107,10 @@ async function readCapped(body: Dispatcher.ResponseData['body'], max = MAX_BUFFE
   return Buffer.concat(chunks);
 }
 
-function refusalOf(statusCode: number, body: Buffer): string | undefined {
-  if (statusCode !== 503) return undefined;
+function errorCodeOf(body: Buffer): string | undefined {
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { error?: unknown };
-    return typeof parsed.error === 'string' && REFUSED_BEFORE_PUBLISH.includes(parsed.error)
-      ? parsed.error
-      : undefined;
+    const parsed = JSON.parse(body.toString('utf8')) as { error?: unknown } | null;
+    return typeof parsed?.error === 'string' ? parsed.error : undefined;
   } catch {
     return undefined;
   }
@@ -112,7 +121,7 @@ function refusalOf(statusCode: number, body: Buffer): string | undefined {
  * opens on the error percentage (connection failures, timeouts, 5xx) over a rolling window and lets
  * one trial request through after `breakerResetTimeoutMs`.
  */
-export class Upstream {
+export class Upstream implements HealthProbe {
   private readonly pool: Pool;
   readonly breaker: CircuitBreaker<[ForwardRequest], UpstreamResponse>;
 
@@ -171,9 +180,17 @@ export class Upstream {
     });
     if (res.statusCode < 500) return { statusCode: res.statusCode, headers: res.headers, body: res.body };
     const body = await readCapped(res.body);
-    const refusal = refusalOf(res.statusCode, body);
-    const buffered = { statusCode: res.statusCode, headers: res.headers, body };
-    if (refusal) return { ...buffered, refusal };
+    const errorCode = errorCodeOf(body);
+    const buffered = {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body,
+      ...(errorCode !== undefined ? { errorCode } : {}),
+    };
+    // A refusal is an answer, not a failure of the upstream (it counts neither for the breaker
+    // nor for health): the gateway stops sending it writes and resends this one elsewhere.
+    if (res.statusCode === 503 && errorCode !== undefined && REFUSED_BEFORE_PUBLISH.includes(errorCode))
+      return { ...buffered, refusal: errorCode };
     throw new UpstreamStatusError(buffered);
   }
 
