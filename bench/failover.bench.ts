@@ -2,8 +2,9 @@
  * Failover drills, repeated (BENCH_DRILLS, default 10), on whichever topology is up:
  * - active-passive (Phase A): the primary region dies; the controller promotes a standby. RTO = last
  *   acknowledged write before the kill → first acknowledged write sent after it, through the gateway;
- *   RPO = acknowledged events of the dead primary missing from the survivor. Then the region comes
- *   back and the primary fails back, for the next drill.
+ *   RPO = acknowledged events of the dead primary missing from the survivor, and in time the span of
+ *   those lost writes (first lost write → failure: libs/testing/src/drill-rpo.ts). Then the region
+ *   comes back and the primary fails back, for the next drill.
  * - active-active (Phase B): one region dies (rotating); the gateway routes around it.
  * Beside them, the configured floors measured against: lease TTL + failAfterMs (Phase A detection),
  * and the gateway's health-check interval (Phase B), and the roadmap targets.
@@ -48,7 +49,7 @@ export default async function failoverBench(): Promise<BenchReport> {
     });
     results.push(r);
     console.log(
-      `  drill ${i + 1}/${DRILLS} (${victim} killed): RTO ${r.rtoMs} ms, RPO ${r.rpoRecords} records / ${r.rpoMs} ms`,
+      `  drill ${i + 1}/${DRILLS} (${victim} killed): RTO ${r.rtoMs} ms, RPO ${r.rpoRecords} records / ${r.rpoMs} ms (span of ${r.rpo.writes} lost acknowledged writes, to ${r.rpo.failedAtMs - r.killedAtMs} ms after the kill began)`,
     );
     await localUp(t.name);
   }

@@ -200,6 +200,14 @@ export function localCommand(): Command {
     .command('status')
     .description('each process (up/down, pid, port) and, per flow, whether heartbeats arrive')
     .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+Exit codes (with or without --json):
+  0  every started process is alive and every flow receives heartbeats, or nothing was started
+  3  some process is down, or some flow's heartbeats do not arrive
+  1  the status could not be read`,
+    )
     .action(async (o: { json?: boolean }) => {
       const st = await stack().status();
       if (o.json) console.log(JSON.stringify(st, null, 2));

@@ -35,6 +35,15 @@ export function rpoCommand(): Command {
     .option('--url <url>', 'the replication monitor', 'http://127.0.0.1:19100')
     .option('--json', 'print the JSON (per partition too)')
     .option('--watch [ms]', 'refresh every ms (default 1000)')
+    .addHelpText(
+      'after',
+      `
+Exit codes (with or without --json):
+  0  every flow is fresh and within its RPO target
+  3  some flow is breaching, stale (a region does not answer) or has a backlog it cannot date
+  1  the monitor could not be reached or answered badly
+With --watch it refreshes until interrupted (no exit code of its own).`,
+    )
     .action(async (o: { url: string; json?: boolean; watch?: string | boolean }) => {
       const once = async () => {
         const res = await fetch(`${o.url}/rpo`, { signal: AbortSignal.timeout(3000) }).catch((e: unknown) => {

@@ -1,3 +1,17 @@
+export {
+  drainVerdict,
+  flowFigures,
+  mappedEnd,
+  mirroredEnd,
+  partitionFigures,
+  replicationLatency,
+  type FlowFigures,
+  type FlowInput,
+  type PartitionFigures,
+  type PartitionInput,
+  type RegionSampling,
+  type RpoDating,
+} from './figures';
 export { OffsetHistory } from './history';
 export {
   encodeOffsetSync,
@@ -8,5 +22,7 @@ export {
   type Heartbeat,
   type OffsetSync,
 } from './mm2-formats';
-export { ReplicationMonitor, type FlowFigures, type MonitorOptions, type PartitionFigures } from './monitor';
+export { ReplicationMonitor, type MonitorOptions } from './monitor';
 export { registerMonitorMetrics } from './metrics';
+export { recordTimestampBound, type OffsetAtTimestamp } from './record-time';
+export { KafkaRegionClient, type PartitionOffsets, type RegionClient } from './region-client';

@@ -61,7 +61,7 @@ export function registerMonitorMetrics(monitor: ReplicationMonitor, registry: Re
   );
   g(
     'meridian_replication_latency_seconds',
-    'Now minus the newest mirrored MirrorMaker 2 heartbeat timestamp.',
+    'Arrival minus timestamp of the newest mirrored MirrorMaker 2 heartbeat; absent when none arrives.',
     perFlow,
     (gauge) => {
       for (const f of monitor.flows())
@@ -70,15 +70,38 @@ export function registerMonitorMetrics(monitor: ReplicationMonitor, registry: Re
     },
   );
   g(
+    'meridian_heartbeat_age_seconds',
+    'Now minus the timestamp of the newest mirrored MirrorMaker 2 heartbeat (grows when they stop).',
+    perFlow,
+    (gauge) => {
+      for (const f of monitor.flows())
+        if (f.heartbeatAgeMs !== undefined)
+          gauge.set({ source: f.source, target: f.target }, f.heartbeatAgeMs / 1000);
+    },
+  );
+  g(
+    'meridian_rpo_drained',
+    "1 when MirrorMaker 2's offset mapping covers every acknowledged record of the flow (and it is fresh).",
+    perFlow,
+    (gauge) => {
+      for (const f of monitor.flows()) gauge.set({ source: f.source, target: f.target }, f.drained ? 1 : 0);
+    },
+  );
+  g(
     'meridian_rpo_stale',
-    '1 when the figures of the flow are the last known (a region does not answer).',
+    '1 when a region of the flow does not answer (figures from its last samples).',
     perFlow,
     (gauge) => {
       for (const f of monitor.flows()) gauge.set({ source: f.source, target: f.target }, f.stale ? 1 : 0);
     },
   );
-  g('meridian_rpo_within_target', '1 when the flow RPO (time) is within its target.', perFlow, (gauge) => {
-    for (const f of monitor.flows())
-      gauge.set({ source: f.source, target: f.target }, f.withinTarget ? 1 : 0);
-  });
+  g(
+    'meridian_rpo_within_target',
+    '1 when the flow is fresh and its RPO (time) within target.',
+    perFlow,
+    (gauge) => {
+      for (const f of monitor.flows())
+        gauge.set({ source: f.source, target: f.target }, f.withinTarget ? 1 : 0);
+    },
+  );
 }

@@ -1,7 +1,19 @@
-import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
-import { bootstrapServers, remoteTopicName, type Topology } from '@meridian/topology';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { bootstrapServers, type Region, remoteTopicName, type Topology } from '@meridian/topology';
+import {
+  type FlowFigures,
+  flowFigures,
+  type FlowInput,
+  mappedEnd,
+  mirroredEnd,
+  type PartitionInput,
+} from './figures';
 import { OffsetHistory } from './history';
 import { FormatError, type OffsetSync, parseHeartbeat, parseOffsetSync } from './mm2-formats';
+import { recordTimestampBound } from './record-time';
+import { KafkaRegionClient, type PartitionOffsets, type RegionClient } from './region-client';
+
+export type { FlowFigures, PartitionFigures } from './figures';
 
 export interface MonitorOptions {
   topology: Topology;
@@ -14,67 +26,60 @@ export interface MonitorOptions {
   sampleIntervalMs?: number;
   /** Heartbeats older than this when read are history, not latency. */
   heartbeatMaxAgeMs?: number;
+  /** No heartbeat arrived for this long: no replication latency is reported (default 3 000). */
+  heartbeatFreshMs?: number;
+  /** How often the timestamp of an undated backlog's oldest record is looked up again (default 5 000). */
+  recordTimeRefreshMs?: number;
+  /** The topic list of a region is re-read this often (default 5 000). */
+  topicsRefreshMs?: number;
+  /** Each region's Kafka (default: a kafkajs admin client); a test passes a fake. */
+  regionClient?: (region: Region) => RegionClient;
   now?: () => number;
 }
 
-export interface PartitionFigures {
-  topic: string;
-  partition: number;
-  /** Source log-end offset (acknowledged records; replication factor 1 here: HW = LEO). */
-  sourceEnd: string;
-  /** Next source offset not yet present in the target (from MM2's offset-syncs + the mirror's end). */
-  mirroredEnd: string;
-  rpoRecords: number;
-  rpoMs: number;
-  /** Mirrored into the target but not yet applied by its projector. */
-  projectionLagRecords?: number;
-  projectionLagMs?: number;
-}
-
-export interface FlowFigures {
-  source: string;
-  target: string;
-  rpoRecords: number;
-  rpoMs: number;
-  rpoTargetMs: number;
-  withinTarget: boolean;
-  projectionLagRecords?: number;
-  projectionLagMs?: number;
-  /** Now minus the timestamp of the newest mirrored heartbeat of `source` that reached `target`. */
-  replicationLatencyMs?: number;
-  /** The source (or target) region did not answer: these are the last known figures. */
-  stale: boolean;
-  staleForMs?: number;
-  updatedAtMs: number;
-  partitions: PartitionFigures[];
+interface RecordTime {
+  offset: bigint;
+  timestampMs: number | undefined;
+  atMs: number;
 }
 
 interface RegionState {
-  admin: Admin;
+  client: RegionClient;
   consumer: Consumer | undefined;
   reachable: boolean;
   unreachableSinceMs?: number;
+  lastSampleMs?: number;
   topics: string[];
   topicsAtMs: number;
   /** `${topic}:${partition}` → end-offset history. */
   ends: Map<string, OffsetHistory>;
+  /** `${topic}:${partition}` → log start offset. */
+  starts: Map<string, bigint>;
   /** Offset-syncs by `${sourceRegion}|${topic}:${partition}` (flows into this region). */
   syncs: Map<string, OffsetSync>;
   /** Newest mirrored heartbeat timestamp by source region. */
   heartbeatMs: Map<string, { timestampMs: number; arrivedAtMs: number }>;
   /** Projector positions: `${topic}:${partition}` → next offset. */
   applied: Map<string, bigint>;
+  /** Own partitions whose backlog predates the first sample: the oldest record's timestamp bound. */
+  recordTimes: Map<string, RecordTime>;
   /** Events the region's projector saw with a writer epoch older than one it had already seen. */
   staleEpochEvents?: number;
 }
 
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
+const splitKey = (k: string) => {
+  const sep = k.lastIndexOf(':');
+  return { topic: k.slice(0, sep), partition: Number(k.slice(sep + 1)) };
+};
 
 /**
  * Computes, for every flow source → target and every partition of every replicated topic, the RPO
- * (acknowledged source records not yet in the target, and the age of the oldest), the projection lag
- * and the replication latency — from Kafka offsets and MirrorMaker 2's own offset-syncs and
- * heartbeats. When a region stops answering, its flows keep their last figures, marked stale.
+ * (acknowledged source records not yet in the target, and the age of the oldest), the drain state,
+ * the projection lag and the replication latency — from Kafka offsets, record timestamps and
+ * MirrorMaker 2's own offset-syncs and heartbeats. The decisions are the pure functions of
+ * `figures.ts`; this class samples. When a region stops answering, its flows are marked stale and
+ * keep being computed from what was last sampled of it.
  */
 export class ReplicationMonitor {
   private readonly regions = new Map<string, RegionState>();
@@ -88,24 +93,18 @@ export class ReplicationMonitor {
     this.topicFilter = new RegExp(`^(?:${o.topology.mirror.topics})$`);
     this.now = o.now ?? Date.now;
     for (const r of o.topology.regions) {
-      const kafka = new Kafka({
-        clientId: `meridian-monitor`,
-        brokers: [bootstrapServers(r)],
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: 500,
-        requestTimeout: 2000,
-        retry: { retries: 0 },
-      });
       this.regions.set(r.name, {
-        admin: kafka.admin(),
+        client: o.regionClient ? o.regionClient(r) : KafkaRegionClient.forBrokers(bootstrapServers(r)),
         consumer: undefined,
         reachable: false,
         topics: [],
         topicsAtMs: 0,
         ends: new Map(),
+        starts: new Map(),
         syncs: new Map(),
         heartbeatMs: new Map(),
         applied: new Map(),
+        recordTimes: new Map(),
       });
     }
   }
@@ -115,7 +114,6 @@ export class ReplicationMonitor {
     await Promise.all(
       this.o.topology.regions.map(async (r) => {
         const st = this.regions.get(r.name)!;
-        await st.admin.connect().catch(() => undefined);
         const kafka = new Kafka({
           clientId: 'meridian-monitor-follow',
           brokers: [bootstrapServers(r)],
@@ -142,15 +140,10 @@ export class ReplicationMonitor {
                 const source = topic.slice(0, -'.heartbeats'.length);
                 // The heartbeat's own timestamp: when the source's MirrorMaker emitted it.
                 const ts = parseHeartbeat(message.key, message.value).timestampMs;
-                const arrived = this.now();
-                if (arrived - ts > (this.o.heartbeatMaxAgeMs ?? 30_000)) return; // history, not latency
-                const prev = st.heartbeatMs.get(source);
-                if (!prev || ts >= prev.timestampMs)
-                  st.heartbeatMs.set(source, { timestampMs: ts, arrivedAtMs: arrived });
+                this.observeHeartbeat(r.name, source, ts, this.now());
               } else {
                 const source = topic.slice('mm2-offset-syncs.'.length, -'.internal'.length);
-                const s = parseOffsetSync(message.key, message.value);
-                st.syncs.set(`${source}|${key(s.topic, s.partition)}`, s);
+                this.observeOffsetSync(r.name, source, parseOffsetSync(message.key, message.value));
               }
             } catch (e) {
               if (!(e instanceof FormatError)) throw e;
@@ -175,44 +168,72 @@ export class ReplicationMonitor {
     await Promise.all(
       [...this.regions.values()].map(async (st) => {
         await st.consumer?.disconnect().catch(() => undefined);
-        await st.admin.disconnect().catch(() => undefined);
+        await st.client.reset();
       }),
     );
+  }
+
+  /** An offset-sync of flow source → target, as read from `target` (fed by the follow consumer). */
+  observeOffsetSync(target: string, source: string, s: OffsetSync): void {
+    this.regions.get(target)?.syncs.set(`${source}|${key(s.topic, s.partition)}`, s);
+  }
+
+  /** A mirrored heartbeat of `source` read from `target` (fed by the follow consumer). */
+  observeHeartbeat(target: string, source: string, timestampMs: number, arrivedAtMs: number): void {
+    const st = this.regions.get(target);
+    if (!st) return;
+    if (arrivedAtMs - timestampMs > (this.o.heartbeatMaxAgeMs ?? 30_000)) return; // history, not latency
+    const prev = st.heartbeatMs.get(source);
+    if (!prev || timestampMs >= prev.timestampMs) st.heartbeatMs.set(source, { timestampMs, arrivedAtMs });
   }
 
   /** One sample of every region, then the figures of every flow. */
   async tick(): Promise<void> {
     const now = this.now();
     await Promise.all([...this.regions.entries()].map(([name, st]) => this.sampleRegion(name, st, now)));
-    for (const f of this.o.topology.flows) this.computeFlow(f.from, f.to, now);
+    await this.dateUndatedBacklogs(now);
+    for (const f of this.o.topology.flows)
+      this.last.set(`${f.from}->${f.to}`, flowFigures(this.flowInput(f.from, f.to), now));
+    this.trimHistories();
   }
 
   private async sampleRegion(name: string, st: RegionState, now: number): Promise<void> {
     try {
-      if (now - st.topicsAtMs > 5000 || st.topics.length === 0) {
-        const all = await st.admin.listTopics();
-        // Own replicated topics, and one-hop mirrored copies of other regions' topics.
-        st.topics = all.filter((t) => this.topicFilter.test(t) || this.isMirrored(t));
-        st.topicsAtMs = now;
+      if (now - st.topicsAtMs > (this.o.topicsRefreshMs ?? 5000) || st.topics.length === 0)
+        await this.listTopics(st, now);
+      let fetched = await this.fetchAll(st, st.topics);
+      const failed = st.topics.filter((t) => !fetched.has(t));
+      if (failed.length > 0) {
+        // A topic deleted since the last listing (or any topic, once kafkajs has one deleted topic
+        // in its metadata requests): start a fresh client, re-list, and drop what is gone; the
+        // rest of the region keeps being measured. A failure that survives this is the region's.
+        await st.client.reset();
+        await this.listTopics(st, now);
+        const retried = await this.fetchAll(
+          st,
+          failed.filter((t) => st.topics.includes(t)),
+        );
+        if (retried.size < failed.filter((t) => st.topics.includes(t)).length)
+          throw new RegionUnreachable(name);
+        fetched = new Map([...fetched, ...retried]);
       }
-      const offsets = await Promise.all(
-        st.topics.map(async (t) => [t, await st.admin.fetchTopicOffsets(t)] as const),
-      );
-      for (const [topic, parts] of offsets) {
+      for (const [topic, parts] of fetched) {
+        if (!st.topics.includes(topic)) continue;
         for (const p of parts) {
           const k = key(topic, p.partition);
           let h = st.ends.get(k);
           if (!h) st.ends.set(k, (h = new OffsetHistory()));
-          h.observe(BigInt(p.high), now);
+          h.observe(p.high, now);
+          st.starts.set(k, p.low);
         }
       }
       st.reachable = true;
+      st.lastSampleMs = now;
       delete st.unreachableSinceMs;
     } catch {
       if (st.reachable || st.unreachableSinceMs === undefined) st.unreachableSinceMs = now;
       st.reachable = false;
-      await st.admin.disconnect().catch(() => undefined);
-      await st.admin.connect().catch(() => undefined);
+      await st.client.reset();
     }
     const url = this.o.projectorUrls?.[name];
     if (url) {
@@ -230,6 +251,30 @@ export class ReplicationMonitor {
     }
   }
 
+  /** Re-reads the region's topics; a topic no longer listed (deleted) leaves every figure. */
+  private async listTopics(st: RegionState, now: number): Promise<void> {
+    const all = await st.client.listTopics();
+    // Own replicated topics, and one-hop mirrored copies of other regions' topics.
+    st.topics = all.filter((t) => this.topicFilter.test(t) || this.isMirrored(t));
+    st.topicsAtMs = now;
+    const listed = new Set(st.topics);
+    for (const k of [...st.ends.keys()]) {
+      if (listed.has(splitKey(k).topic)) continue;
+      st.ends.delete(k);
+      st.starts.delete(k);
+      st.recordTimes.delete(k);
+    }
+  }
+
+  private async fetchAll(st: RegionState, topics: string[]): Promise<Map<string, PartitionOffsets[]>> {
+    const settled = await Promise.allSettled(topics.map((t) => st.client.fetchOffsets(t)));
+    const out = new Map<string, PartitionOffsets[]>();
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') out.set(topics[i]!, r.value);
+    });
+    return out;
+  }
+
   private isMirrored(topic: string): boolean {
     const dot = topic.indexOf('.');
     if (dot < 0) return false;
@@ -237,82 +282,108 @@ export class ReplicationMonitor {
     return this.regions.has(prefix) && this.topicFilter.test(topic.slice(dot + 1));
   }
 
-  private computeFlow(source: string, target: string, now: number): void {
+  /** The source's own replicated partitions, as the pure figures take them for flow source → target. */
+  private flowInput(source: string, target: string): FlowInput {
     const src = this.regions.get(source)!;
     const dst = this.regions.get(target)!;
-    const id = `${source}->${target}`;
-    const prev = this.last.get(id);
-    if (!src.reachable || !dst.reachable) {
-      if (prev) {
-        const since = (!src.reachable ? src.unreachableSinceMs : dst.unreachableSinceMs) ?? now;
-        this.last.set(id, { ...prev, stale: true, staleForMs: now - since });
-      }
-      return;
-    }
-    const partitions: PartitionFigures[] = [];
+    const partitions: PartitionInput[] = [];
     for (const [k, hist] of src.ends) {
-      const sep = k.lastIndexOf(':');
-      const topic = k.slice(0, sep);
+      const { topic, partition } = splitKey(k);
       if (!this.topicFilter.test(topic)) continue; // only the source's own topics flow out
-      const partition = Number(k.slice(sep + 1));
-      const sourceEnd = hist.end;
-      const remote = remoteTopicName(source, topic);
-      const downHist = dst.ends.get(key(remote, partition));
-      const downEnd = downHist?.end ?? 0n;
+      const remote = key(remoteTopicName(source, topic), partition);
+      const downHist = dst.ends.get(remote);
       const sync = dst.syncs.get(`${source}|${k}`);
-      // Exact mapping: the last offset-sync pins (upstream u ↔ downstream d); records after it were
-      // appended in order, one downstream offset each, so the mirror holds upstream offsets up to
-      // u + (downEnd − 1 − d). Without a sync yet, the mirror started at the source's first offset.
-      let mirrored = sync ? sync.upstreamOffset + 1n + (downEnd - sync.downstreamOffset - 1n) : downEnd;
-      if (mirrored > sourceEnd) mirrored = sourceEnd;
-      if (mirrored < 0n) mirrored = 0n;
-      const rpoRecords = Number(sourceEnd - mirrored);
-      const oldest = rpoRecords > 0 ? hist.firstSeen(mirrored) : undefined;
-      const fig: PartitionFigures = {
+      const rt = src.recordTimes.get(k);
+      const projected =
+        this.o.projectorUrls?.[target] !== undefined &&
+        downHist !== undefined &&
+        (this.o.projectedTopics ?? []).includes(topic);
+      partitions.push({
         topic,
         partition,
-        sourceEnd: sourceEnd.toString(),
-        mirroredEnd: mirrored.toString(),
-        rpoRecords,
-        rpoMs: oldest === undefined ? 0 : now - oldest,
-      };
-      const applied = dst.applied.get(key(remote, partition));
-      if (this.o.projectorUrls?.[target] && downHist && (this.o.projectedTopics ?? []).includes(topic)) {
-        const next = applied ?? 0n;
-        const lag = downEnd > next ? Number(downEnd - next) : 0;
-        const since = lag > 0 ? downHist.firstSeen(next) : undefined;
-        fig.projectionLagRecords = lag;
-        fig.projectionLagMs = since === undefined ? 0 : now - since;
-      }
-      partitions.push(fig);
+        source: hist,
+        sourceStart: src.starts.get(k) ?? 0n,
+        ...(downHist ? { mirrorEnd: downHist.end } : {}),
+        ...(sync ? { sync } : {}),
+        ...(rt?.timestampMs !== undefined
+          ? { recordTime: { offset: rt.offset, timestampMs: rt.timestampMs } }
+          : {}),
+        ...(projected ? { projection: { applied: dst.applied.get(remote) ?? 0n, mirror: downHist } } : {}),
+      });
     }
-    partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
-    const rpoRecords = partitions.reduce((s, p) => s + p.rpoRecords, 0);
-    const rpoMs = partitions.reduce((m, p) => Math.max(m, p.rpoMs), 0);
-    const hb = dst.heartbeatMs.get(source);
-    const lagged = partitions.filter((p) => p.projectionLagRecords !== undefined);
-    const figures: FlowFigures = {
+    return {
       source,
       target,
-      rpoRecords,
-      rpoMs,
       rpoTargetMs: this.o.rpoTargetMs,
-      withinTarget: rpoMs <= this.o.rpoTargetMs,
-      ...(lagged.length > 0
-        ? {
-            projectionLagRecords: lagged.reduce((s, p) => s + (p.projectionLagRecords ?? 0), 0),
-            projectionLagMs: lagged.reduce((m, p) => Math.max(m, p.projectionLagMs ?? 0), 0),
-          }
-        : {}),
-      ...(hb ? { replicationLatencyMs: hb.arrivedAtMs - hb.timestampMs } : {}),
-      stale: false,
-      updatedAtMs: now,
+      sourceRegion: src,
+      targetRegion: dst,
       partitions,
+      ...(dst.heartbeatMs.get(source) ? { heartbeat: dst.heartbeatMs.get(source)! } : {}),
+      heartbeatFreshMs: this.o.heartbeatFreshMs ?? 3000,
     };
-    this.last.set(id, figures);
   }
 
-  /** The latest figures of every flow (stale ones included, with their age). */
+  /**
+   * A backlog already in the log at the monitor's first sample cannot be dated by sampling: look up
+   * its oldest record's timestamp in the source (ListOffsets by timestamp, `record-time.ts`), for the
+   * lowest unmirrored offset over the source's flows, again every `recordTimeRefreshMs` while it drains.
+   */
+  private async dateUndatedBacklogs(now: number): Promise<void> {
+    const wanted = new Map<string, { region: RegionState; k: string; offset: bigint }>();
+    for (const f of this.o.topology.flows) {
+      const src = this.regions.get(f.from)!;
+      if (!src.reachable) continue;
+      for (const p of this.flowInput(f.from, f.to).partitions) {
+        const m = mirroredEnd(p.source.end, p.mirrorEnd, p.sync);
+        if (m >= p.source.end || !p.source.isUndated(m)) continue;
+        const id = `${f.from}|${key(p.topic, p.partition)}`;
+        const w = wanted.get(id);
+        if (!w || m < w.offset) wanted.set(id, { region: src, k: key(p.topic, p.partition), offset: m });
+      }
+    }
+    const every = this.o.recordTimeRefreshMs ?? 5000;
+    await Promise.all(
+      [...wanted.values()].map(async ({ region, k, offset }) => {
+        const have = region.recordTimes.get(k);
+        // A bound for a lower offset is still a safe (older) bound for a higher one.
+        if (have && have.offset <= offset && now - have.atMs < every) return;
+        const { topic, partition } = splitKey(k);
+        const hist = region.ends.get(k)!;
+        const timestampMs = await recordTimestampBound(
+          (ts) => region.client.offsetAtTimestamp(topic, partition, ts),
+          offset,
+          { notAfterMs: hist.startedMs },
+        ).catch(() => undefined);
+        region.recordTimes.set(k, { offset, timestampMs, atMs: now });
+      }),
+    );
+  }
+
+  /**
+   * Forgets history below what MM2's mapping proves mirrored into every target of a source (which
+   * never exceeds the truth), so the bounded history keeps its resolution for the live backlog.
+   */
+  private trimHistories(): void {
+    for (const [source, src] of this.regions) {
+      const targets = this.o.topology.flows.filter((f) => f.from === source).map((f) => f.to);
+      if (targets.length === 0) continue;
+      for (const [k, hist] of src.ends) {
+        const { topic, partition } = splitKey(k);
+        if (!this.topicFilter.test(topic)) continue;
+        let floor: bigint | undefined;
+        for (const t of targets) {
+          const dst = this.regions.get(t)!;
+          const m = mappedEnd(
+            dst.ends.get(key(remoteTopicName(source, topic), partition))?.end,
+            dst.syncs.get(`${source}|${k}`),
+          );
+          floor = floor === undefined || m < floor ? m : floor;
+        }
+        if (floor !== undefined && floor > 0n) hist.trimBelow(floor);
+      }
+    }
+  }
+
   /** Per region, events its projector saw carrying a stale writer epoch (Phase A fencing evidence). */
   staleEpochEvents(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -321,10 +392,19 @@ export class ReplicationMonitor {
     return out;
   }
 
+  /** The latest figures of every flow (stale ones included, with their age). */
   flows(): FlowFigures[] {
     return this.o.topology.flows.flatMap((f) => {
       const x = this.last.get(`${f.from}->${f.to}`);
       return x ? [x] : [];
     });
+  }
+}
+
+/** Internal: a region's sample failed as a whole (caught in `sampleRegion`). */
+class RegionUnreachable extends Error {
+  override readonly name = 'RegionUnreachable';
+  constructor(readonly region: string) {
+    super(`${region}: topics still listed could not be sampled`);
   }
 }
