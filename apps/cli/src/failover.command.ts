@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import Table from 'cli-table3';
 import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
 import { failover, type DrainResult, type FailoverReport, readDesignation } from '@meridian/quorum';
+import { drainVerdict, type FlowFigures } from '@meridian/replication';
 import { loadTopology, type Topology } from '@meridian/topology';
 import { withQuorum } from './quorum';
 
@@ -16,17 +17,10 @@ function runningTopology(name?: string): Topology {
   return t;
 }
 
-interface RpoFlow {
-  source: string;
-  target: string;
-  rpoRecords: number | null;
-  rpoMs: number | null;
-  stale: boolean;
-}
-
 /**
- * Drained when the replication monitor sees nothing of `from` left to mirror into `to`. When `from`
- * is unreachable its last known figures are what would be lost: reported, never hidden.
+ * Drained when MirrorMaker 2's offset mapping (its offset-syncs) covers every record `from`
+ * acknowledged, on a fresh flow: never on record counts, which MM2's duplicates after a restart
+ * inflate. When `from` is unreachable its figures are what would be lost: reported, never hidden.
  */
 function drainCheck(t: Topology, to: string) {
   return async (from: string): Promise<DrainResult> => {
@@ -35,18 +29,11 @@ function drainCheck(t: Topology, to: string) {
       const res = await fetch(`http://127.0.0.1:${t.monitor.port}/rpo`, {
         signal: AbortSignal.timeout(2000),
       });
-      const flow = ((await res.json()) as { flows: RpoFlow[] }).flows.find(
+      const flow = ((await res.json()) as { flows: FlowFigures[] }).flows.find(
         (f) => f.source === from && f.target === to,
       );
       if (!flow) return { drained: false, detail: `no flow ${from} → ${to} in the topology` };
-      if (flow.stale)
-        return {
-          drained: false,
-          detail: `${from} is unreachable: last known ${flow.rpoRecords ?? '?'} records (≤ ${flow.rpoMs ?? '?'} ms) not yet in ${to}`,
-        };
-      return flow.rpoRecords === 0
-        ? { drained: true, detail: `${from} → ${to}: nothing left to mirror` }
-        : { drained: false, detail: `${from} → ${to}: ${flow.rpoRecords} records (${flow.rpoMs} ms) behind` };
+      return drainVerdict(flow);
     } catch (e) {
       return { drained: false, detail: `replication monitor unreachable (${(e as Error).message})` };
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { failbackCommand, failoverCommand } from './failover.command';
 import { Command } from 'commander';
+import { dlqCommand } from './dlq.command';
 import { localCommand } from './local.command';
 import { replayCommand } from './replay.command';
 import { rpoCommand } from './rpo.command';
@@ -14,6 +15,7 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(schemasCommand())
     .addCommand(rpoCommand())
     .addCommand(replayCommand())
+    .addCommand(dlqCommand())
     .addCommand(failoverCommand())
     .addCommand(failbackCommand());
   await program.parseAsync(argv);

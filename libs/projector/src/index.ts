@@ -17,3 +17,37 @@ export {
 } from './kafka';
 export { PositionAheadOfLogError, ProjectorError, type ProjectorErrorCode } from './errors';
 export { decideSkew, DEFAULT_MAX_FORWARD_SKEW_MS, type SkewDecision, type SkewInput } from './skew';
+export {
+  addressOf,
+  countByCode,
+  DeadLetterError,
+  filterDeadLetters,
+  findDeadLetter,
+  formatAge,
+  hexPrefix,
+  indexDeadLetters,
+  parseOffsetRef,
+  parseSince,
+  REAPPLIED_MARKER,
+  REAPPLY_HEADERS,
+  reappliedMarkerRecord,
+  reapplyRecord,
+  selectDeadLetters,
+  type CodeCount,
+  type DeadLetter,
+  type DeadLetterErrorCode,
+  type DeadLetterIndex,
+  type DeadLetterRecord,
+  type OffsetRef,
+  type OutgoingRecord,
+  type ReappliedMarker,
+  type Selected,
+  type Selection,
+  type TopicAddress,
+} from './dead-letters';
+export {
+  KafkaDeadLetterQueue,
+  type DeadLetterQueueOptions,
+  type Reapplied,
+  type ReapplyProgress,
+} from './dead-letters.kafka';
