@@ -7,13 +7,35 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
-import { LOCAL_REGISTRIES, localKafka, localRegionEnv, readRecords, uniqueName } from '@meridian/testing';
+import {
+  LOCAL_REGISTRIES,
+  localKafka,
+  localRegionEnv,
+  readRecords,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 import { startProfileService } from '../apps/profile-service/src/app';
 
 const cli = (...args: string[]) =>
   execFileSync('node', [join(__dirname, '..', 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 const REGISTRY = LOCAL_REGISTRIES['us-east'];
 const BOUND_MS = 15_000;
+const TOPOLOGY_SERVICE = 'http://127.0.0.1:18090';
+const GATEWAY = 'http://127.0.0.1:18000';
+
+interface Health {
+  status: string;
+  writes: { accepting: boolean; reason?: string };
+  broker: { reachable: boolean; error?: string };
+}
+const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health;
+interface RegionView {
+  name: string;
+  acceptingWrites: boolean;
+}
+const regions = async () =>
+  ((await (await fetch(`${GATEWAY}/regions`)).json()) as { regions: RegionView[] }).regions;
 
 describe('publishing while the region broker is down', () => {
   let app: INestApplication;
@@ -42,15 +64,54 @@ describe('publishing while the region broker is down', () => {
     // Warm up (connect the producer, cache schema ids) on a healthy broker.
     expect((await fetch(`${base}/profiles/${id}/logins`, { method: 'POST' })).status).toBe(200);
 
+    expect((await health(base)).writes.accepting).toBe(true);
     cli('local', 'kill', 'us-east');
+    const killedAt = Date.now();
     let revived = false;
     try {
+      // Health tells the truth without waiting for a write: the broker is gone, writes cannot be stored.
+      await waitFor(async () => !(await health(base)).writes.accepting, {
+        timeoutMs: 3_000,
+        intervalMs: 50,
+        description: "the service's /health to stop accepting writes",
+      });
+      const h = await health(base);
+      console.log(`[outage] /health says not accepting ${Date.now() - killedAt} ms after the kill`);
+      expect(h).toMatchObject({ status: 'degraded', broker: { reachable: false } });
+      expect(h.writes.reason).toContain('BROKER_UNREACHABLE');
+      // The gateway stops routing writes to us-east, and sends a write that prefers it elsewhere.
+      await waitFor(async () => !(await health(TOPOLOGY_SERVICE)).writes.accepting, {
+        timeoutMs: 3_000,
+        intervalMs: 50,
+        description: "the topology's us-east profile-service to stop accepting writes",
+      });
+      const serviceSaidNoAt = Date.now();
+      await waitFor(
+        async () => (await regions()).find((r) => r.name === 'us-east')?.acceptingWrites === false,
+        {
+          timeoutMs: 1_000,
+          intervalMs: 25,
+          description: 'the gateway to mark us-east as not accepting writes within 1 s',
+        },
+      );
+      console.log(
+        `[outage] gateway stopped writes to us-east ${Date.now() - serviceSaidNoAt} ms after its /health did`,
+      );
+      const routed = await fetch(`${GATEWAY}/profiles/${id}/logins`, {
+        method: 'POST',
+        headers: { 'x-meridian-region': 'us-east' },
+      });
+      await routed.arrayBuffer();
+      expect(routed.status).toBe(200);
+      expect(routed.headers.get('x-meridian-routed-region')).not.toBe('us-east');
+
       const t0 = Date.now();
       const down = await credit();
       const elapsed = Date.now() - t0;
       console.log(`[outage] 503 after ${elapsed} ms`);
       expect(down.status).toBe(503);
       expect(down.headers.get('retry-after')).toBe('1');
+      expect(((await down.json()) as { error: string }).error).toBe('NOT_STORED');
       expect(elapsed).toBeLessThan(BOUND_MS);
       cli('local', 'revive', 'us-east');
       revived = true;

@@ -63,6 +63,8 @@ interface MonitorFlow {
   target: string;
   rpoRecords: number | null;
   stale: boolean;
+  /** MirrorMaker 2's offset mapping covers every acknowledged record (not a count). */
+  drained: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function waitQuiescent(timeoutMs: number): Promise<void> {
   await waitFor(
     async () => {
       const rpo = await json<{ flows: MonitorFlow[] }>('http://127.0.0.1:19100/rpo').catch(() => undefined);
-      if (!rpo || rpo.flows.some((f) => f.stale || f.rpoRecords !== 0)) return false;
+      if (!rpo || rpo.flows.some((f) => f.stale || !f.drained)) return false;
       for (const r of REGION_NAMES) {
         const ends = await endOffsets(r, inputTopics(r));
         const { positions } = await json<{

@@ -3,8 +3,10 @@
  * (its etcd member loses the quorum; its broker and services keep running) while writers hammer
  * every region's profile-service directly. The cut-off region must refuse within the lease TTL, the
  * majority promotes another region with a higher epoch, and the events themselves show that no two
- * regions ever accepted at the same time: each epoch has one writing region, and every event of an
- * epoch was stamped before every event of the next.
+ * regions ever accepted at the same time — judged by what the brokers stored: each epoch has one
+ * writing region, and every event of an epoch was appended (the broker's LogAppendTime, one machine
+ * clock for every region here) before every event of the next. Client send times and HLC stamps are
+ * taken before the send, so they could not show a write that landed after its lease.
  */
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { readDesignation } from '@meridian/quorum';
@@ -30,21 +32,35 @@ interface Attempt {
 interface Stamped {
   region: string;
   epoch: number;
-  wallMs: number;
+  /** The broker's append time of the record. */
+  appendedMs: number;
 }
 
 async function localEvents(region: (typeof REGIONS)[number], ids: Set<string>): Promise<Stamped[]> {
   const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[region] }) });
+  const kafka = localKafka(region);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: 2 /* TOPIC */, name: 'meridian.profile', configNames: ['message.timestamp.type'] }],
+      includeSynonyms: false,
+    });
+    // Without it the record timestamp is the producer's clock, not what the broker saw.
+    expect(resources[0]?.configEntries[0]?.configValue).toBe('LogAppendTime');
+  } finally {
+    await admin.disconnect();
+  }
   const out: Stamped[] = [];
-  for (const r of await readTopicToEnd(localKafka(region), 'meridian.profile')) {
+  for (const r of await readTopicToEnd(kafka, 'meridian.profile')) {
     if (!r.key || !ids.has(r.key) || !r.rawValue) continue;
     const e = (await serde.decode(r.rawValue, r.rawHeaders, { topic: 'meridian.profile' })) as {
-      envelope: { originRegion: string; writerEpoch: number; hlc: { wallMs: number } };
+      envelope: { originRegion: string; writerEpoch: number };
     };
     out.push({
       region: e.envelope.originRegion,
       epoch: Number(e.envelope.writerEpoch),
-      wallMs: Number(e.envelope.hlc.wallMs),
+      appendedMs: Number(r.timestamp),
     });
   }
   return out;
@@ -133,8 +149,8 @@ describe('Phase A split-brain: a primary cut off from the quorum', () => {
         regions: [byEpoch.get(e)![0]!.region],
       });
     for (let i = 1; i < epochs.length; i++) {
-      const before = Math.max(...byEpoch.get(epochs[i - 1]!)!.map((x) => x.wallMs));
-      const after = Math.min(...byEpoch.get(epochs[i]!)!.map((x) => x.wallMs));
+      const before = Math.max(...byEpoch.get(epochs[i - 1]!)!.map((x) => x.appendedMs));
+      const after = Math.min(...byEpoch.get(epochs[i]!)!.map((x) => x.appendedMs));
       expect(before).toBeLessThan(after);
     }
     expect(events.some((e) => e.region === promoted!.region && e.epoch === promoted!.epoch)).toBe(true);
