@@ -82,6 +82,8 @@ function meridianApps(t: Topology, paths: LocalPaths) {
           ...quorum,
           PORT: String(port),
           ...(projectorUrl ? { PROJECTOR_URL: projectorUrl } : {}),
+          // The chaos suite injects send failures and lost acknowledgements (a local test topology only).
+          FAILPOINTS_HTTP: 'true',
         },
       });
     }

@@ -3,9 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
 import pino from 'pino';
+import { Failpoints, FailpointsController } from '@meridian/failpoints';
 import {
   HttpSnapshotSource,
   MeridianModule,
+  PUBLISHER_FAILPOINTS,
   PublisherErrorFilter,
   type SnapshotSource,
 } from '@meridian/publisher';
@@ -27,8 +29,14 @@ export async function createProfileService(
         )
       : undefined);
   const role = await WriteRole.create(config, log, register);
+  // Armed only by tests (environment or the HTTP endpoint of the local topology); else inert.
+  const failpoints = new Failpoints(PUBLISHER_FAILPOINTS);
+  failpoints.armFrom(config.PUBLISHER_FAILPOINTS);
   @Module({
-    providers: [{ provide: WRITE_ROLE, useValue: role }],
+    providers: [
+      { provide: WRITE_ROLE, useValue: role },
+      { provide: Failpoints, useValue: failpoints },
+    ],
     imports: [
       MeridianModule.forRoot({
         writeGate: role.gate,
@@ -37,10 +45,13 @@ export async function createProfileService(
         registry: { url: config.REGISTRY_URL },
         autoRegisterSchemas: config.AUTO_REGISTER_SCHEMAS,
         metrics: register,
+        failpoints,
         ...(snapshots ? { snapshots } : {}),
       }),
     ],
-    controllers: [ProfileController, OpsController],
+    controllers: config.FAILPOINTS_HTTP
+      ? [ProfileController, OpsController, FailpointsController]
+      : [ProfileController, OpsController],
   })
   class ProfileServiceModule {}
 

@@ -22,6 +22,13 @@ const shape = {
   /** Automatic failover: this service also runs a controller candidate (one elected leader acts). */
   FAILOVER_ORDER: commaList().default([]),
   FAILOVER_AFTER_MS: z.coerce.number().int().min(0).default(1000),
+  /** Failpoints armed at start, e.g. `publish.send.after=throw@5` (tests only; see @meridian/failpoints). */
+  PUBLISHER_FAILPOINTS: z.string().optional(),
+  /** Mount `PUT/DELETE /failpoints/:name` (the local test topology only; never in production). */
+  FAILPOINTS_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   AUTO_REGISTER_SCHEMAS: z
     .enum(['true', 'false'])
     .default('false')
@@ -30,7 +37,13 @@ const shape = {
 
 type Loaded = z.infer<z.ZodObject<typeof shape>>;
 type QuorumKeys =
-  'QUORUM_NAMESPACE' | 'QUORUM_REGIONS' | 'LEASE_TTL_SECONDS' | 'FAILOVER_ORDER' | 'FAILOVER_AFTER_MS';
+  | 'QUORUM_NAMESPACE'
+  | 'QUORUM_REGIONS'
+  | 'LEASE_TTL_SECONDS'
+  | 'FAILOVER_ORDER'
+  | 'FAILOVER_AFTER_MS'
+  | 'PUBLISHER_FAILPOINTS'
+  | 'FAILPOINTS_HTTP';
 /** Phase A settings are optional for callers that build a config in code (tests, benches). */
 export type ProfileServiceConfig = Omit<Loaded, QuorumKeys> & Partial<Pick<Loaded, QuorumKeys>>;
 

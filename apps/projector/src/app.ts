@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { register } from 'prom-client';
 import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
-import { FailpointsController } from './failpoints.controller';
+import { Failpoints, FailpointsController } from '@meridian/failpoints';
 import { ReadController } from './read.controller';
 
 /** On SIGTERM (shutdown hooks) or app.close(): stop consuming, close the store. */
@@ -28,7 +28,11 @@ export async function createProjectorApp(
   const projector = new Projector(config, register);
   @Module({
     controllers: config.FAILPOINTS_HTTP ? [ReadController, FailpointsController] : [ReadController],
-    providers: [{ provide: Projector, useValue: projector }, ProjectorLifecycle],
+    providers: [
+      { provide: Projector, useValue: projector },
+      { provide: Failpoints, useValue: projector.failpoints },
+      ProjectorLifecycle,
+    ],
   })
   class ProjectorModule {}
   const app = await NestFactory.create(ProjectorModule, { logger: ['error', 'warn'] });

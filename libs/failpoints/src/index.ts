@@ -7,3 +7,4 @@ export {
   type FailpointStatus,
   type FailpointErrorCode,
 } from './failpoints';
+export { FailpointsController } from './nest';

@@ -14,16 +14,19 @@ export class PublisherError extends Error {
     message: string,
     readonly code: PublisherErrorCode,
     readonly retriable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; storedButRejected?: boolean },
   ) {
     super(message, options);
+    this.storedButRejected = options?.storedButRejected ?? false;
   }
+  /** CLOCK_SKEW after the broker stored it: in the log, but dead-lettered by every projector. */
+  readonly storedButRejected: boolean;
   /** Seconds a client should wait before retrying (HTTP Retry-After), when retriable. */
   get retryAfterSeconds(): number | undefined {
     return this.retriable ? 1 : undefined;
   }
   /** True when the broker certainly stored nothing of the write (a resend anywhere is safe). */
   get certainlyNotStored(): boolean {
-    return this.code !== 'OUTCOME_UNKNOWN';
+    return this.code !== 'OUTCOME_UNKNOWN' && !this.storedButRejected;
   }
 }

@@ -37,3 +37,4 @@ export {
   type MeridianModuleAsyncOptions,
   type MeridianModuleOptions,
 } from './nest';
+export { FailpointProducer, PUBLISHER_FAILPOINTS } from './failpoint-producer';

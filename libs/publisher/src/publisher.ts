@@ -12,6 +12,8 @@ import { type Document, HybridLogicalClock, type Mutation, type Operation } from
 import { PublisherError } from './errors';
 import { NotSentError, ProducerBatcher } from './batcher';
 import { KafkaEventProducer } from './kafka-producer';
+import { FailpointProducer } from './failpoint-producer';
+import type { Failpoints } from '@meridian/failpoints';
 import { type EventProducer, type ProducedPartition, SendFailure } from './producer';
 import { IDEMPOTENCY_KEY, type PreparedWrite, type SnapshotSource, Writer } from './writer';
 
@@ -64,6 +66,12 @@ export interface PublisherOptions {
   maxForwardSkewMs?: number;
   /** Tests: replaces the kafkajs producer (the port's adapter). */
   producerFactory?: () => EventProducer;
+  /**
+   * Failpoints around each send (`PUBLISHER_FAILPOINTS`): `publish.send.before` (a `throw` there is
+   * a failure before anything reached the broker) and `publish.send.after` (a `throw` there is a
+   * batch the broker stored whose acknowledgement was lost). Nothing happens unless armed.
+   */
+  failpoints?: Failpoints;
   /** The writer's wall clock (default Date.now); tests skew it to check HLC merges. */
   wallClockMs?: () => number;
   logger?: Logger;
@@ -146,7 +154,7 @@ export class EventPublisher {
       throw new PublisherError('kafka.brokers: give at least one bootstrap address', 'INVALID_CONFIG', false);
     }
     this.log = opts.logger ?? pino({ name: 'meridian-publisher' });
-    this.createProducer =
+    const make =
       opts.producerFactory ??
       (() =>
         new KafkaEventProducer({
@@ -158,6 +166,8 @@ export class EventPublisher {
           // ~20 s of reconnect attempts before the caller hears anything.
           retries: opts.kafka.retries ?? 3,
         }));
+    const failpoints = opts.failpoints;
+    this.createProducer = failpoints ? () => new FailpointProducer(make(), failpoints) : make;
     const registry =
       'url' in opts.registry ? new ConfluentSchemaRegistry({ url: opts.registry.url }) : opts.registry;
     this.serde = new EventSerde({ registry, autoRegister: opts.autoRegisterSchemas ?? false });
@@ -433,6 +443,7 @@ export class EventPublisher {
           `stored, but this writer's clock is ${ahead} ms ahead of the broker's (bound ${this.skewBoundMs} ms): every projector dead-letters it (CLOCK_SKEW); fix the clock`,
           'CLOCK_SKEW',
           false,
+          { storedButRejected: true },
         );
       }
     }

@@ -34,7 +34,9 @@ import { applyOp, documentEmpty, readField, type Document } from '@meridian/merg
 import pino from 'pino';
 import { profileEventToOperation, profileSteps } from '@meridian/domain';
 import { waitFor } from '@meridian/testing';
+import { Failpoints } from '@meridian/failpoints';
 import { fakeProducer } from './fake-producer.spec-helper';
+import { PUBLISHER_FAILPOINTS } from './failpoint-producer';
 import type { PublisherOptions } from './publisher';
 
 async function world(opts: Partial<PublisherOptions> = {}, f = fakeProducer()) {
@@ -307,6 +309,24 @@ describe('EventPublisher: the writer clock is bounded at the source (issue 14.6)
       fakeProducer({ logAppendTimeMs: () => Date.now() }),
     );
     expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe('OK');
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe('OK');
+  });
+});
+
+describe('EventPublisher failpoints (for the chaos suite)', () => {
+  it('publish.send.before → NOT_STORED with nothing stored; publish.send.after → OUTCOME_UNKNOWN with it stored', async () => {
+    const failpoints = new Failpoints(PUBLISHER_FAILPOINTS);
+    const w = await world({ failpoints });
+    failpoints.arm('publish.send.before', { action: 'throw' });
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe(
+      'NOT_STORED',
+    );
+    expect(w.f.log).toHaveLength(0);
+    failpoints.arm('publish.send.after', { action: 'throw' });
+    expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe(
+      'OUTCOME_UNKNOWN',
+    );
+    expect(w.f.log).toHaveLength(1);
     expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe('OK');
   });
 });
