@@ -4,7 +4,7 @@
  * amounts of the events in the log (so nothing applied twice or lost), dead-letter topics unchanged.
  */
 import type { Kafka } from 'kafkajs';
-import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
+import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde } from '@meridian/contract';
 import { deadLetterTopic, remoteTopicName } from '@meridian/topology';
 import { LOCAL_REGISTRIES, localKafka, waitFor } from '@meridian/testing';
 import { readTopicToEnd } from '../support/kafka';
@@ -130,12 +130,36 @@ export async function loggedEvents(
   return out;
 }
 
-export async function deadLettersSince(region: ChaosRegion, from: Offsets): Promise<number> {
-  const now = await endOffsets(region, [deadLetterTopic(region)]);
+export interface DeadLetter {
+  code: string;
+  eventId?: string;
+  reason: string;
+}
+
+/** The dead letters a region wrote after the marks, with their code and (if decodable) event id. */
+export async function deadLettersSince(region: ChaosRegion, from: Offsets): Promise<DeadLetter[]> {
+  const topic = deadLetterTopic(region);
+  const now = await endOffsets(region, [topic]);
   let n = 0n;
-  for (const [p, end] of now.get(deadLetterTopic(region))!)
-    n += end - (from.get(deadLetterTopic(region))?.get(p) ?? 0n);
-  return Number(n);
+  for (const [p, end] of now.get(topic)!) n += end - (from.get(topic)?.get(p) ?? 0n);
+  if (n === 0n) return [];
+  const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[region] }) });
+  const out: DeadLetter[] = [];
+  for (const r of await readTopicToEnd(kafkas.get(region)!, topic, 120_000)) {
+    if (BigInt(r.offset) < (from.get(topic)?.get(r.partition) ?? 0n)) continue;
+    if (r.headers[DLQ_HEADERS.code] === undefined) continue; // bookkeeping (e.g. `dlq reapply` markers)
+    const source = r.headers[DLQ_HEADERS.topic] ?? 'meridian.profile';
+    const e = await serde
+      .decode(r.rawValue, r.rawHeaders, { topic: source })
+      .then((x) => x as { envelope: { eventId: string } })
+      .catch(() => undefined);
+    out.push({
+      code: r.headers[DLQ_HEADERS.code]!,
+      reason: r.headers[DLQ_HEADERS.reason] ?? '',
+      ...(e ? { eventId: e.envelope.eventId } : {}),
+    });
+  }
+  return out;
 }
 
 export interface ProfileView {

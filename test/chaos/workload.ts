@@ -1,12 +1,20 @@
 /**
- * The chaos workload: in every region a client writes through that region's profile-service
- * (conflicting field writes to shared profiles, credit adjustments with known totals, tag add/remove
- * races, logins), and one region also runs an in-process writer whose wall clock is skewed. Every
- * acknowledged event id is recorded, with the counter amounts it carried.
+ * The chaos workload: in every region several concurrent clients write the same few profiles
+ * through that region's profile-service, and one through the gateway (conflicting field writes,
+ * credits and logins with Idempotency-Keys retried with the same key while their outcome is unknown,
+ * tag add/remove races); the publishers' failpoints inject failures before the send and lost
+ * acknowledgements after it; one region also runs an in-process writer whose clock is skewed within
+ * the bound, and one whose clock is past it. Every outcome is recorded for the checks.
  */
 import { ConfluentSchemaRegistry } from '@meridian/contract';
 import { PROFILE, profileSteps } from '@meridian/domain';
-import { EventPublisher, HttpSnapshotSource } from '@meridian/publisher';
+import {
+  EventPublisher,
+  HttpSnapshotSource,
+  keyedEventId,
+  keyedOrigin,
+  PublisherError,
+} from '@meridian/publisher';
 import { LOCAL_REGIONS, LOCAL_REGISTRIES, mulberry32 } from '@meridian/testing';
 
 export const CHAOS_REGIONS = {
@@ -16,6 +24,10 @@ export const CHAOS_REGIONS = {
 } as const;
 export type ChaosRegion = keyof typeof CHAOS_REGIONS;
 export const REGION_NAMES = Object.keys(CHAOS_REGIONS) as ChaosRegion[];
+const GATEWAY = 'http://127.0.0.1:18000';
+/** The projectors' forward-skew bound (their default MAX_FORWARD_SKEW_MS). */
+export const SKEW_BOUND_MS = 60_000;
+const WRITERS_PER_REGION = Number(process.env.MERIDIAN_CHAOS_WRITERS ?? 3);
 
 export interface Acknowledged {
   eventId: string;
@@ -25,12 +37,30 @@ export interface Acknowledged {
   region: string;
 }
 
+/** A counter write sent with an Idempotency-Key, and every answer it got (retries included). */
+export interface KeyedWrite {
+  key: string;
+  profile: string;
+  /** The event id every copy of it carries (derived from the key). */
+  eventId: string;
+  creditCents: number;
+  logins: number;
+  /** `acked`: some answer 2xx; `refused`: every answer said nothing was stored; else `unknown`. */
+  outcome: 'acked' | 'refused' | 'unknown';
+  answers: string[];
+}
+
 export interface WorkloadResult {
   acknowledged: Acknowledged[];
-  /** 4xx/5xx answers: the client was told the write did not happen. */
+  keyed: KeyedWrite[];
+  /** Keyless writes answered 4xx/5xx: the client was told the write did not happen (or unknown: 504). */
   refused: number;
-  /** No answer (timeout, reset): the outcome is unknown to the client. */
+  /** Keyless writes without an answer or answered 504: the outcome is unknown to the client. */
   unknown: number;
+  /** Failpoints armed in the profile-services during the run. */
+  failpointsArmed: number;
+  /** The writer past the skew bound: writes it got a 2xx for (must be 0), refused, stored-but-rejected. */
+  pastBound: { acked: number; refused: number; storedButRejected: string[] };
 }
 
 interface WriteEvents {
@@ -42,17 +72,24 @@ async function httpWrite(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; eventIds: string[] } | undefined> {
+  headers: Record<string, string> = {},
+): Promise<{ status: number; eventIds: string[]; error?: string } | undefined> {
   try {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(5000),
     });
     if (res.status !== 200) {
-      await res.arrayBuffer();
-      return { status: res.status, eventIds: [] };
+      const text = await res.text();
+      let error: string | undefined;
+      try {
+        error = (JSON.parse(text) as { error?: string }).error;
+      } catch {
+        error = undefined;
+      }
+      return { status: res.status, eventIds: [], ...(error !== undefined ? { error } : {}) };
     }
     const json = (await res.json()) as WriteEvents;
     return { status: 200, eventIds: json.events.map((e) => e.eventId) };
@@ -61,11 +98,27 @@ async function httpWrite(
   }
 }
 
+/** An answer that certainly means "nothing was stored" (the gateway's and the service's codes). */
+function certainlyNotStored(res: { status: number; error?: string }): boolean {
+  if (res.status >= 400 && res.status < 500) return true;
+  return (
+    res.status === 503 && ['NOT_STORED', 'NOT_WRITER', 'SHUTTING_DOWN', 'NO_REGION'].includes(res.error ?? '')
+  );
+}
+
 export class ChaosWorkload {
   private stopped = false;
-  private readonly result: WorkloadResult = { acknowledged: [], refused: 0, unknown: 0 };
+  private readonly result: WorkloadResult = {
+    acknowledged: [],
+    keyed: [],
+    refused: 0,
+    unknown: 0,
+    failpointsArmed: 0,
+    pastBound: { acked: 0, refused: 0, storedButRejected: [] },
+  };
   private readonly runs: Promise<void>[] = [];
-  private skewed: EventPublisher | undefined;
+  private readonly publishers: EventPublisher[] = [];
+  private keys = 0;
 
   constructor(
     private readonly seed: number,
@@ -74,16 +127,36 @@ export class ChaosWorkload {
   ) {}
 
   start(): void {
-    REGION_NAMES.forEach((region, i) =>
-      this.runs.push(this.httpWriter(region, mulberry32(this.seed * 7 + i))),
+    REGION_NAMES.forEach((region, i) => {
+      for (let w = 0; w < WRITERS_PER_REGION; w++) {
+        // The last writer of each region goes through the gateway (homed on its region).
+        const viaGateway = w === WRITERS_PER_REGION - 1;
+        this.runs.push(this.httpWriter(region, w, viaGateway, mulberry32(this.seed * 7 + i * 31 + w)));
+      }
+    });
+    this.runs.push(this.failpointInjector(mulberry32(this.seed * 7 + 77)));
+    this.runs.push(this.skewedWriter(mulberry32(this.seed * 7 + 99), this.skew.skewMs, false));
+    this.runs.push(
+      this.skewedWriter(
+        mulberry32(this.seed * 7 + 101),
+        SKEW_BOUND_MS + 10_000 + (this.seed % 5) * 1000,
+        true,
+      ),
     );
-    this.runs.push(this.skewedWriter(mulberry32(this.seed * 7 + 99)));
   }
 
   async stop(): Promise<WorkloadResult> {
     this.stopped = true;
     await Promise.all(this.runs);
-    await this.skewed?.close().catch(() => undefined);
+    await Promise.all(this.publishers.map((p) => p.close().catch(() => undefined)));
+    // Leave no failpoint armed for the next seed.
+    await Promise.all(
+      REGION_NAMES.flatMap((r) =>
+        ['publish.send.before', 'publish.send.after'].map((f) =>
+          fetch(`${CHAOS_REGIONS[r].service}/failpoints/${f}`, { method: 'DELETE' }).catch(() => undefined),
+        ),
+      ),
+    );
     return this.result;
   }
 
@@ -93,8 +166,67 @@ export class ChaosWorkload {
       this.result.acknowledged.push({ eventId, profile, creditCents, logins, region });
   }
 
-  private async httpWriter(region: ChaosRegion, random: () => number): Promise<void> {
-    const base = CHAOS_REGIONS[region].service;
+  /**
+   * A counter write with a key: resent with the same key while its outcome is unknown or nothing
+   * was stored (at most 5 attempts), as a client told "retry with the same Idempotency-Key" would.
+   */
+  private async keyedWrite(
+    region: ChaosRegion,
+    base: string,
+    profile: string,
+    kind: 'credit' | 'login',
+    amount: number,
+    headers: Record<string, string>,
+  ): Promise<void> {
+    const key = `chaos-${this.seed}-${region}-${this.keys++}`;
+    const w: KeyedWrite = {
+      key,
+      profile,
+      eventId: keyedEventId(keyedOrigin(PROFILE, profile, key), 1),
+      creditCents: kind === 'credit' ? amount : 0,
+      logins: kind === 'login' ? 1 : 0,
+      outcome: 'refused',
+      answers: [],
+    };
+    this.result.keyed.push(w);
+    let unknown = false;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const path = kind === 'credit' ? `/profiles/${profile}/credit` : `/profiles/${profile}/logins`;
+      const res = await httpWrite(
+        base,
+        'POST',
+        path,
+        kind === 'credit' ? { amountCents: amount } : undefined,
+        {
+          ...headers,
+          'idempotency-key': key,
+        },
+      );
+      w.answers.push(res ? `${res.status}${res.error ? ` ${res.error}` : ''}` : 'no answer');
+      if (res?.status === 200) {
+        w.outcome = 'acked';
+        if (!res.eventIds.includes(w.eventId))
+          throw new Error(
+            `keyed write ${key} answered event ids ${res.eventIds.join(',')}, expected ${w.eventId}`,
+          );
+        this.ack(region, profile, [w.eventId], w.creditCents, w.logins);
+        return;
+      }
+      if (!res || !certainlyNotStored(res)) unknown = true;
+      if (this.stopped && attempt >= 1) break;
+      await new Promise((r) => setTimeout(r, 100 + attempt * 100));
+    }
+    w.outcome = unknown ? 'unknown' : 'refused';
+  }
+
+  private async httpWriter(
+    region: ChaosRegion,
+    n: number,
+    viaGateway: boolean,
+    random: () => number,
+  ): Promise<void> {
+    const base = viaGateway ? GATEWAY : CHAOS_REGIONS[region].service;
+    const headers: Record<string, string> = viaGateway ? { 'x-meridian-region': region } : {};
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     while (!this.stopped) {
       const profile = pick(this.profiles);
@@ -102,61 +234,120 @@ export class ChaosWorkload {
       const kind = pick(['name', 'credit', 'credit', 'login', 'tagAdd', 'tagRemove', 'fav'] as const);
       const amount = (Math.floor(random() * 19) - 9 || 1) * 100;
       const tag = pick(['a', 'b', 'c']);
+      if (kind === 'credit' || kind === 'login') {
+        await this.keyedWrite(region, base, profile, kind, amount, headers);
+        continue;
+      }
       let res: Awaited<ReturnType<typeof httpWrite>>;
       switch (kind) {
         case 'name':
-          res = await httpWrite(base, 'PATCH', p, { displayName: `${region}-${Math.floor(random() * 1e6)}` });
-          break;
-        case 'credit':
-          res = await httpWrite(base, 'POST', `${p}/credit`, { amountCents: amount });
-          break;
-        case 'login':
-          res = await httpWrite(base, 'POST', `${p}/logins`);
+          res = await httpWrite(
+            base,
+            'PATCH',
+            p,
+            { displayName: `${region}-${n}-${Math.floor(random() * 1e6)}` },
+            headers,
+          );
           break;
         case 'tagAdd':
-          res = await httpWrite(base, 'POST', `${p}/tags`, { tag });
+          res = await httpWrite(base, 'POST', `${p}/tags`, { tag }, headers);
           break;
         case 'tagRemove':
-          res = await httpWrite(base, 'DELETE', `${p}/tags/${tag}`);
+          res = await httpWrite(base, 'DELETE', `${p}/tags/${tag}`, undefined, headers);
           break;
         case 'fav':
-          res = await httpWrite(base, 'POST', `${p}/favourites`, { itemId: tag });
+          res = await httpWrite(base, 'POST', `${p}/favourites`, { itemId: tag }, headers);
           break;
       }
-      if (!res) this.result.unknown++;
+      if (!res || (res.status >= 500 && !certainlyNotStored(res))) this.result.unknown++;
       else if (res.status !== 200) this.result.refused++;
-      else this.ack(region, profile, res.eventIds, kind === 'credit' ? amount : 0, kind === 'login' ? 1 : 0);
+      else this.ack(region, profile, res.eventIds);
       if (res?.status !== 200) await new Promise((r) => setTimeout(r, 100)); // back off while refused
     }
   }
 
-  /** A writer whose clock is off by seconds: its field writes win or lose by HLC, never by arrival. */
-  private async skewedWriter(random: () => number): Promise<void> {
-    const region = this.skew.region as ChaosRegion;
-    this.skewed = new EventPublisher({
+  /** Arms a one-shot failpoint in a random region every ~0.5 s: a failed send or a lost ack. */
+  private async failpointInjector(random: () => number): Promise<void> {
+    while (!this.stopped) {
+      await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 500)));
+      const region = REGION_NAMES[Math.floor(random() * REGION_NAMES.length)]!;
+      const where = random() < 0.5 ? 'publish.send.before' : 'publish.send.after';
+      const res = await fetch(`${CHAOS_REGIONS[region].service}/failpoints/${where}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'throw', onHit: 1 + Math.floor(random() * 3) }),
+        signal: AbortSignal.timeout(2000),
+      }).catch(() => undefined);
+      if (res?.ok) this.result.failpointsArmed++;
+      await res?.arrayBuffer();
+    }
+  }
+
+  /**
+   * An in-process writer whose clock is off. Within the bound its field writes win or lose by HLC,
+   * never by arrival; past it (`pastBound`) the publisher must refuse every write (CLOCK_SKEW), the
+   * first one perhaps only after the broker stored it (then every projector dead-letters it).
+   */
+  private async skewedWriter(random: () => number, skewMs: number, pastBound: boolean): Promise<void> {
+    const region = (
+      pastBound ? REGION_NAMES[(this.seed + 1) % REGION_NAMES.length] : this.skew.region
+    ) as ChaosRegion;
+    const publisher = new EventPublisher({
       region,
-      kafka: { brokers: [LOCAL_REGIONS[region]], clientId: `chaos-skewed-${this.seed}` },
+      kafka: { brokers: [LOCAL_REGIONS[region]], clientId: `chaos-skewed-${this.seed}-${pastBound}` },
       registry: new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[region] }),
       snapshots: new HttpSnapshotSource(CHAOS_REGIONS[region].projector),
-      wallClockMs: () => Date.now() + this.skew.skewMs,
+      wallClockMs: () => Date.now() + skewMs,
+      maxForwardSkewMs: SKEW_BOUND_MS,
     });
+    this.publishers.push(publisher);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     while (!this.stopped) {
       const profile = pick(this.profiles);
       const credit = random() < 0.5;
       const amount = (Math.floor(random() * 9) + 1) * 10;
+      const key = `chaos-${this.seed}-skewed-${pastBound ? 'past' : 'within'}-${this.keys++}`;
+      const w: KeyedWrite = {
+        key,
+        profile,
+        eventId: keyedEventId(keyedOrigin(PROFILE, profile, key), 1),
+        creditCents: credit ? amount : 0,
+        logins: 0,
+        outcome: 'refused',
+        answers: [],
+      };
       try {
-        const events = await this.skewed.publish(PROFILE, profile, [
-          credit ? profileSteps.adjustCredit(amount) : profileSteps.setField('locale', `skewed-${random()}`),
-        ]);
+        const events = await publisher.publish(
+          PROFILE,
+          profile,
+          [
+            credit
+              ? profileSteps.adjustCredit(amount)
+              : profileSteps.setField('locale', `skewed-${random()}`),
+          ],
+          { idempotencyKey: key },
+        );
+        if (pastBound) this.result.pastBound.acked++;
+        w.outcome = 'acked';
+        w.answers.push('ok');
+        this.result.keyed.push(w);
         this.ack(
-          `${region} (skewed)`,
+          `${region} (skewed ${skewMs} ms)`,
           profile,
           events.map((e) => e.eventId),
-          credit ? amount : 0,
+          w.creditCents,
         );
-      } catch {
-        this.result.refused++;
+      } catch (e) {
+        const err = e instanceof PublisherError ? e : undefined;
+        w.answers.push(err ? err.code : String(e));
+        if (pastBound && err?.code === 'CLOCK_SKEW' && err.storedButRejected) {
+          // In the log, but dead-lettered by every projector: checked on its own.
+          this.result.pastBound.storedButRejected.push(w.eventId);
+        } else {
+          if (pastBound && err?.code === 'CLOCK_SKEW') this.result.pastBound.refused++;
+          w.outcome = err?.certainlyNotStored ? 'refused' : 'unknown';
+          this.result.keyed.push(w);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
       await new Promise((r) => setTimeout(r, 50));
