@@ -4,14 +4,10 @@
  * same set elements and map keys). After the writers stop and mirroring catches up, the three
  * projectors report equal digests, and counters equal the exact sum of the acknowledged adjustments.
  */
-import { uniqueName, waitFor } from '@meridian/testing';
+import { LOCAL_APPS, uniqueName, waitFor } from '@meridian/testing';
 import { seededRandom } from './support/seeded';
 
-const REGIONS = {
-  'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
-  'us-west': { service: 'http://127.0.0.1:28090', projector: 'http://127.0.0.1:28070' },
-  eu: { service: 'http://127.0.0.1:31090', projector: 'http://127.0.0.1:31070' },
-} as const;
+const REGIONS = LOCAL_APPS;
 type Region = keyof typeof REGIONS;
 
 interface Expected {

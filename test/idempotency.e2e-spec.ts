@@ -3,13 +3,9 @@
  * region's profile-service (as a client or the gateway retries after an unknown outcome), is applied
  * exactly once in every region's projection — while a keyless credit sent twice counts twice.
  */
-import { uniqueName, waitFor } from '@meridian/testing';
+import { LOCAL_APPS, uniqueName, waitFor } from '@meridian/testing';
 
-const URLS = {
-  'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
-  'us-west': { service: 'http://127.0.0.1:28090', projector: 'http://127.0.0.1:28070' },
-  eu: { service: 'http://127.0.0.1:31090', projector: 'http://127.0.0.1:31070' },
-} as const;
+const URLS = LOCAL_APPS;
 type Region = keyof typeof URLS;
 const REGIONS = Object.keys(URLS) as Region[];
 

@@ -7,7 +7,13 @@
  * Seeds: MERIDIAN_CHAOS_SEEDS (count, default 20) from MERIDIAN_CHAOS_SEED_BASE (default: random),
  * or MERIDIAN_SEED for exactly one.
  */
-import { chaosPlan, type ChaosFaultKind, describeChaosPlan, uniqueName } from '@meridian/testing';
+import {
+  ALL_CHAOS_FAULT_KINDS,
+  chaosPlan,
+  type ChaosFaultKind,
+  describeChaosPlan,
+  uniqueName,
+} from '@meridian/testing';
 import { deadLettersSince, loggedEvents, marks, stateDigest, view, waitQuiescent } from './checks';
 import { healEverything, runFaults } from './faults';
 import { ChaosWorkload, REGION_NAMES } from './workload';
@@ -28,6 +34,9 @@ const PROFILES_PER_SEED = 4;
 const FAULTS = Number(process.env.MERIDIAN_CHAOS_FAULTS ?? 2);
 // Only some kinds of fault (comma-separated), e.g. to aim at one component: projector-kill.
 const KINDS = process.env.MERIDIAN_CHAOS_KINDS?.split(',').filter(Boolean) as ChaosFaultKind[] | undefined;
+for (const k of KINDS ?? [])
+  if (!ALL_CHAOS_FAULT_KINDS.includes(k))
+    throw new Error(`unknown chaos fault kind "${k}": one of ${ALL_CHAOS_FAULT_KINDS.join(', ')}`);
 
 /** Totals over every seed of the run, printed at the end. */
 const totals = {

@@ -1,7 +1,17 @@
 /** Carries out a chaos plan's faults on the real local topology, and undoes them. */
 import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
-import { loadTopology } from '@meridian/topology';
-import { localUp, waitFor, WaitTimeoutError, type ChaosFault, type ChaosPlan } from '@meridian/testing';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { bootstrapServers, loadTopology, registryUrl } from '@meridian/topology';
+import {
+  localKafka,
+  localUp,
+  waitFor,
+  WaitTimeoutError,
+  type ChaosFault,
+  type ChaosPlan,
+} from '@meridian/testing';
+import { readTopicToEnd } from '../support/kafka';
 import { WanControl } from '@meridian/wan';
 
 const repoRoot = findRepoRoot();
@@ -51,6 +61,120 @@ async function crashProjector(f: ChaosFault, withinMs: number, log: (m: string) 
   log(`projector-${f.region} did not reach commit #${f.onHit} in ${withinMs} ms; disarmed`);
 }
 
+/**
+ * A second projector on the region's store (a zombie during a restart, a mistaken second deployment):
+ * it must refuse to start (`STORE_LOCKED`) rather than write beside the live one. Throws if it runs.
+ */
+async function secondProjector(f: ChaosFault, log: (m: string) => void): Promise<void> {
+  const r = topology.regions.find((x) => x.name === f.region)!;
+  const paths = new LocalPaths(repoRoot);
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'apps', 'projector', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      REGION: r.name,
+      KAFKA_BROKERS: bootstrapServers(r),
+      REGISTRY_URL: registryUrl(r)!,
+      PORT: String(r.projector!.port + 9),
+      STORE: `sqlite:${join(paths.home, 'data', r.name, 'projector.db')}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Node, Nest and kafkajs take seconds to start on a loaded machine: the bound is the start, not the slot.
+  const boundMs = Math.max(f.durationMs, 20_000);
+  const code = await Promise.race([
+    exited,
+    new Promise<'running'>((r) => setTimeout(() => r('running'), boundMs)),
+  ]);
+  if (code === 'running') {
+    child.kill('SIGKILL');
+    throw new Error(`a second projector on ${f.region}'s store kept running for ${boundMs} ms`);
+  }
+  if (code === 0 || !output.includes('STORE_LOCKED'))
+    throw new Error(
+      `the second projector on ${f.region}'s store exited ${code} without STORE_LOCKED: ${output.slice(-300)}`,
+    );
+  log(`a second projector on ${f.region}'s store refused to start (exit ${code}, STORE_LOCKED)`);
+}
+
+interface MonitorFlow {
+  source: string;
+  target: string;
+  rpoMs: number;
+  rpoTargetMs: number;
+  withinTarget: boolean;
+  stale: boolean;
+  updatedAtMs: number;
+  partitions: { rpoRecords: number; rpoDating: string }[];
+}
+
+/**
+ * MirrorMaker 2 of the region dies (flows into it stop); after a while a fresh replication monitor
+ * starts (a monitor restarted during the outage). Once it has dated the backlog of the flows into the
+ * region, its RPO in time must not be below the truth, read from the source logs themselves: every
+ * record a source appended after the outage began is unmirrored, so the flow's RPO is at least the
+ * age of the oldest of them. Throws if the figures flatter.
+ */
+async function monitorRestartDuringMirrorOutage(f: ChaosFault, log: (m: string) => void): Promise<void> {
+  await stack.stopProcess(`mm2-${f.region}`, { kill: true });
+  const downAt = Date.now();
+  await new Promise((r) => setTimeout(r, Math.min(3_000, f.durationMs / 2)));
+  const port = topology.monitor!.port + 7;
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'dist', 'apps', 'replication-monitor', 'src', 'main.js')],
+    {
+      env: { ...process.env, TOPOLOGY: 'active-active', PORT: String(port) },
+      stdio: 'ignore',
+    },
+  );
+  try {
+    let flows: MonitorFlow[] = [];
+    await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/rpo`, { signal: AbortSignal.timeout(1000) }).catch(
+          () => undefined,
+        );
+        if (!res?.ok) return false;
+        flows = ((await res.json()) as { flows: MonitorFlow[] }).flows.filter((x) => x.target === f.region);
+        // Until a backlog that predates its first sample is dated from the records' timestamps, the
+        // monitor says so (`undated`, never within target); wait for the dated figure.
+        return (
+          flows.length > 0 &&
+          flows.every((x) => x.partitions.every((p) => p.rpoRecords === 0 || p.rpoDating !== 'undated'))
+        );
+      },
+      {
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        description: 'a fresh monitor to date the backlog of every flow',
+      },
+    );
+    const shown: string[] = [];
+    const flattering: string[] = [];
+    for (const flow of flows) {
+      // Origin topics carry the broker's append time (LogAppendTime).
+      const records = await readTopicToEnd(
+        localKafka(flow.source as never, 'chaos-rpo-truth'),
+        'meridian.profile',
+      );
+      const after = records.map((r) => Number(r.timestamp)).filter((t) => t >= downAt);
+      const truthAtLeastMs = after.length > 0 ? flow.updatedAtMs - Math.min(...after) : 0;
+      shown.push(`${flow.source}→${flow.target} ${flow.rpoMs} ms (truth ≥ ${truthAtLeastMs} ms)`);
+      if (flow.withinTarget && truthAtLeastMs > flow.rpoTargetMs) flattering.push(flow.source);
+      else if (flow.rpoMs + 100 < truthAtLeastMs) flattering.push(flow.source);
+    }
+    if (flattering.length > 0)
+      throw new Error(`a monitor started during mm2-${f.region}'s outage flatters: ${shown.join(', ')}`);
+    log(`a fresh monitor during mm2-${f.region}'s outage (${Date.now() - downAt} ms): ${shown.join(', ')}`);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 /** `meridian local up`: starts whatever is not running (brokers, MirrorMaker 2, apps) and waits. */
 export const upEverything = () => localUp('active-active');
 
@@ -72,6 +196,10 @@ async function apply(f: ChaosFault, log: (m: string) => void): Promise<void> {
       return stack.stopProcess(`projector-${f.region}`, { kill: true });
     case 'projector-crash':
       return crashProjector(f, f.durationMs, log);
+    case 'second-projector':
+      return secondProjector(f, log);
+    case 'monitor-restart':
+      return monitorRestartDuringMirrorOutage(f, log);
   }
 }
 
@@ -87,7 +215,10 @@ async function undo(f: ChaosFault): Promise<void> {
     case 'mirror-kill':
     case 'projector-kill':
     case 'projector-crash':
+    case 'monitor-restart':
       return upEverything();
+    case 'second-projector':
+      return;
   }
 }
 

@@ -15,13 +15,9 @@ import {
   keyedOrigin,
   PublisherError,
 } from '@meridian/publisher';
-import { LOCAL_REGIONS, LOCAL_REGISTRIES, mulberry32 } from '@meridian/testing';
+import { LOCAL_APPS, LOCAL_REGIONS, LOCAL_REGISTRIES, mulberry32 } from '@meridian/testing';
 
-export const CHAOS_REGIONS = {
-  'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
-  'us-west': { service: 'http://127.0.0.1:28090', projector: 'http://127.0.0.1:28070' },
-  eu: { service: 'http://127.0.0.1:31090', projector: 'http://127.0.0.1:31070' },
-} as const;
+export const CHAOS_REGIONS = LOCAL_APPS;
 export type ChaosRegion = keyof typeof CHAOS_REGIONS;
 export const REGION_NAMES = Object.keys(CHAOS_REGIONS) as ChaosRegion[];
 const GATEWAY = 'http://127.0.0.1:18000';

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error((e as Error).message);
+  const code = (e as { code?: unknown }).code;
+  console.error(typeof code === 'string' ? `${code}: ${(e as Error).message}` : (e as Error).message);
   process.exit(1);
 });

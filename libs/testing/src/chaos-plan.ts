@@ -12,7 +12,9 @@ export type ChaosFaultKind =
   | 'broker-kill' // SIGKILL of the region's broker, restarted on its data
   | 'mirror-kill' // SIGKILL of the region's MirrorMaker 2 process
   | 'projector-kill' // SIGKILL of the region's projector
-  | 'projector-crash'; // the region's projector crashes at a store-commit failpoint
+  | 'projector-crash' // the region's projector crashes at a store-commit failpoint
+  | 'second-projector' // a second projector is started on the region's store: it must refuse to run
+  | 'monitor-restart'; // the region's MirrorMaker 2 dies, then a fresh monitor starts: it must date the backlog
 
 export interface ChaosFault {
   kind: ChaosFaultKind;
@@ -43,7 +45,14 @@ export const CHAOS_FAULT_KINDS: readonly ChaosFaultKind[] = [
   'mirror-kill',
   'projector-kill',
   'projector-crash',
+  'second-projector',
 ];
+
+/**
+ * Every kind, including those drawn only on request (`--kinds`): `monitor-restart` restarts a
+ * MirrorMaker 2 JVM under the workload, whose start-up alone can outlast a seed's slot on 2 cores.
+ */
+export const ALL_CHAOS_FAULT_KINDS: readonly ChaosFaultKind[] = [...CHAOS_FAULT_KINDS, 'monitor-restart'];
 
 export function chaosPlan(
   seed: number,

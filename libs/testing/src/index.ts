@@ -1,6 +1,7 @@
 export { waitFor, WaitTimeoutError, type WaitOptions } from '@meridian/local';
 export { uniqueName } from './names';
 export {
+  LOCAL_APPS,
   LOCAL_REGIONS,
   LOCAL_REGISTRIES,
   localKafka,
@@ -11,6 +12,7 @@ export {
 export { mulberry32 } from './random';
 export {
   chaosPlan,
+  ALL_CHAOS_FAULT_KINDS,
   CHAOS_FAULT_KINDS,
   describeChaosPlan,
   type ChaosFault,

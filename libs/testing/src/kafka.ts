@@ -16,6 +16,13 @@ export const LOCAL_REGISTRIES = {
   eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
 } as const;
 
+/** Each region's profile-service and projector in the shipped topologies. */
+export const LOCAL_APPS = {
+  'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
+  'us-west': { service: 'http://127.0.0.1:28090', projector: 'http://127.0.0.1:28070' },
+  eu: { service: 'http://127.0.0.1:31090', projector: 'http://127.0.0.1:31070' },
+} as const;
+
 /** What a regional service needs to reach its region's broker and registry. */
 export function localRegionEnv(region: keyof typeof LOCAL_REGIONS) {
   return { REGION: region, KAFKA_BROKERS: [LOCAL_REGIONS[region]], REGISTRY_URL: LOCAL_REGISTRIES[region] };
