@@ -13,6 +13,7 @@ import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
 import { bootstrapServers, region, registryUrl, remoteTopicName } from '@meridian/topology';
 import { ensurePrimary, localUp, runDrill, type DrillResult } from '@meridian/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { DEFAULT_ROUTING_SETTINGS } from '@meridian/routing';
 import { percentile } from './report';
 import type { BenchReport } from './run';
 
@@ -63,7 +64,7 @@ export default async function failoverBench(): Promise<BenchReport> {
         name: 'lease TTL + failAfterMs (detection floor)',
         value: t.failover!.leaseTtlSeconds * 1000 + t.failover!.failAfterMs,
       }
-    : { name: 'gateway health-check interval', value: 500 };
+    : { name: 'gateway health-check interval', value: DEFAULT_ROUTING_SETTINGS.healthIntervalMs };
   const phase = phaseA ? 'Phase A (automatic)' : 'Phase B';
   return {
     bench: `failover drills, ${phase}, ${DRILLS} drills (${t.name})`,

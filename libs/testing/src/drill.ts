@@ -7,7 +7,7 @@ import { readRecords } from './kafka';
 /**
  * A failover drill through the global gateway: a steady write load, one region killed, writes go on
  * until they succeed again. What clients saw (RTO: last acknowledged write before the kill → first
- * acknowledged write sent after it) and what was lost (RPO: writes the dead region acknowledged that
+ * acknowledged write sent after it by a surviving region) and what was lost (RPO: writes the dead region acknowledged that
  * the survivor's copy of its topic does not hold, as records and as the span of acknowledged history
  * they cover — see `drill-rpo.ts` for the exact definition).
  */
@@ -85,7 +85,14 @@ export async function runDrill(o: DrillOptions): Promise<DrillResult> {
     while (!stop && Date.now() < deadline) {
       const w = await write(o.gatewayUrl, id);
       writes.push(w);
-      if (w.status === 200 && w.startMs >= killedAtMs && recoveredAtMs === Number.POSITIVE_INFINITY)
+      // Recovered: a write sent after the kill began and acknowledged by a region that survives. The
+      // victim may still acknowledge a few while it dies; those are lost (RPO), not a recovery.
+      if (
+        w.status === 200 &&
+        w.startMs >= killedAtMs &&
+        w.region !== o.victim &&
+        recoveredAtMs === Number.POSITIVE_INFINITY
+      )
         recoveredAtMs = w.endMs;
       if (Date.now() >= recoveredAtMs + (o.settleMs ?? 1000)) stop = true;
       if (w.status !== 200) await new Promise((r) => setTimeout(r, 20));
