@@ -140,6 +140,7 @@ export class EventPublisher {
   private readonly keyedDone = new Map<string, PublishedEvent[]>();
   private readonly createProducer: () => EventProducer;
   private probing: Promise<void> | undefined;
+  private probeFailures = 0;
   private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PublisherOptions) {
@@ -266,20 +267,22 @@ export class EventPublisher {
    */
   async probe(timeoutMs = 1000): Promise<PublisherHealth> {
     if (this.closing) return this.health();
-    if (!this.health().ready) {
+    if (!this.producer || this.batcher?.failed) {
+      // No usable producer: connecting is the probe.
       await this.ready().catch(() => undefined);
       return this.health();
     }
     const producer = this.producer;
     try {
       await producer?.probe(timeoutMs);
+      this.probeFailures = 0;
       if (producer === this.producer) this.markReady(true);
     } catch (e) {
-      if (producer === this.producer) {
+      // Two in a row, so one slow answer on a loaded machine does not turn writes away. The producer
+      // is kept: if the broker is really gone the next send fails before anything is sent
+      // (NOT_STORED) and replaces it; if it was a hiccup, nothing in flight is disturbed.
+      if (producer === this.producer && ++this.probeFailures >= 2)
         this.markReady(false, `broker unreachable: ${(e as Error).message}`);
-        // A new producer on the next probe: the old one's connections are dead.
-        await this.reset();
-      }
     }
     return this.health();
   }

@@ -151,6 +151,17 @@ describe('EventPublisher: NOT_STORED only when certainly nothing was stored (iss
     expect((await w.publisher.probe()).ready).toBe(true);
   });
 
+  it('health follows the broker between writes: two failed probes in a row make it not ready', async () => {
+    const w = await world();
+    await w.publisher.connect();
+    w.f.failProbe(true);
+    expect((await w.publisher.probe()).ready).toBe(true); // one slow or lost answer is not an outage
+    expect((await w.publisher.probe()).ready).toBe(false);
+    expect(w.publisher.health().error).toContain('broker unreachable');
+    w.f.failProbe(false);
+    expect((await w.publisher.probe()).ready).toBe(true);
+  });
+
   it('after an unknown outcome health is not ready until a producer connects again', async () => {
     const w = await world();
     await w.publisher.connect();
