@@ -230,6 +230,9 @@ export class ChaosWorkload {
       const kind = pick(['name', 'credit', 'credit', 'login', 'tagAdd', 'tagRemove', 'fav'] as const);
       const amount = (Math.floor(random() * 19) - 9 || 1) * 100;
       const tag = pick(['a', 'b', 'c']);
+      // Paced: several clients race on the same profiles, not a flood (what must be checked
+      // afterwards, read from every log, stays proportionate to the seed).
+      await new Promise((r) => setTimeout(r, 40));
       if (kind === 'credit' || kind === 'login') {
         await this.keyedWrite(region, base, profile, kind, amount, headers);
         continue;

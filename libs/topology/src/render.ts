@@ -109,7 +109,9 @@ export function renderMirrorMakerProperties(t: Topology, target: string): string
     prop('emit.checkpoints.interval.seconds', m.checkpointsIntervalSeconds),
     prop('offset.lag.max', m.offsetLagMax),
     prop('offset-syncs.topic.location', 'target'),
-    prop('offset.flush.interval.ms', 10000),
+    // Each offset commit also writes the offset-sync of the last mirrored record: a quiet flow's
+    // mapping reaches its end within this, and the failover drain and chaos quiescence wait on it.
+    prop('offset.flush.interval.ms', 2000),
     '',
     "# Restarts: a killed worker's tasks are handed to its successor at once, not after a delay",
     '# meant for rolling restarts of many workers (each herder here has one worker).',
