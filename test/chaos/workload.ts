@@ -23,7 +23,8 @@ export const REGION_NAMES = Object.keys(CHAOS_REGIONS) as ChaosRegion[];
 const GATEWAY = 'http://127.0.0.1:18000';
 /** The projectors' forward-skew bound (their default MAX_FORWARD_SKEW_MS). */
 export const SKEW_BOUND_MS = 60_000;
-const WRITERS_PER_REGION = Number(process.env.MERIDIAN_CHAOS_WRITERS ?? 3);
+/** Concurrent HTTP clients per region (the last through the gateway): `MERIDIAN_CHAOS_WRITERS`. */
+const WRITERS_PER_REGION = Number(process.env.MERIDIAN_CHAOS_WRITERS ?? 2);
 
 export interface Acknowledged {
   eventId: string;

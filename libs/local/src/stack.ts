@@ -553,7 +553,8 @@ export class LocalStack {
       apps.map((a) =>
         this.waitProcess(a.name, s, timeoutMs, `${a.name} to answer ${a.healthUrl}`, async () => {
           try {
-            return (await fetch(a.healthUrl, { signal: AbortSignal.timeout(1000) })).ok;
+            // A busy app on 2 loaded cores can take seconds to answer; the overall wait still bounds it.
+            return (await fetch(a.healthUrl, { signal: AbortSignal.timeout(5000) })).ok;
           } catch {
             return false;
           }

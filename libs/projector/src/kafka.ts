@@ -135,6 +135,9 @@ export class KafkaProjectorRunner {
             // Moves kafkajs' fetch position only; nothing is committed to the group.
             const last = batch.messages[batch.messages.length - 1];
             if (last) resolveOffset(last.offset);
+            // kafkajs hands over prefetched batches back to back as microtasks: yield once per
+            // batch so the read API (and /health) answer while a projector catches up.
+            await new Promise((r) => setImmediate(r));
             return;
           } catch (e) {
             if (e instanceof PositionAheadOfLogError) {
