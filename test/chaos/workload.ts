@@ -233,7 +233,7 @@ export class ChaosWorkload {
       const tag = pick(['a', 'b', 'c']);
       // Paced: several clients race on the same profiles, not a flood (what must be checked
       // afterwards, read from every log, stays proportionate to the seed).
-      await new Promise((r) => setTimeout(r, 40));
+      await new Promise((r) => setTimeout(r, 100));
       if (kind === 'credit' || kind === 'login') {
         await this.keyedWrite(region, base, profile, kind, amount, headers);
         continue;
