@@ -16,7 +16,7 @@ export interface KafkaProducerOptions {
  * unrecognised) may follow a request the broker already appended, so it counts as "possibly stored".
  */
 const BEFORE_SEND =
-  /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Connection timeout|Not connected|Failed to connect|failed to connect|Closed connection.*connecting|without metadata/;
+  /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Connection timeout|Not connected|[Ff]ailed to connect|without metadata/;
 
 function messagesOf(e: unknown): string[] {
   const out: string[] = [];
