@@ -5,8 +5,7 @@
  * until it heals.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { findRepoRoot } from '@meridian/local';
-import { loadTopology, reachBootstrap, remoteTopicName, wanProxyPort } from '@meridian/topology';
+import { loadTopology, reachBootstrap, remoteTopicName, wanProxyPort, findRepoRoot } from '@meridian/topology';
 import { localKafka, readRecords, uniqueName, waitFor } from '@meridian/testing';
 import { WanControl } from '@meridian/wan';
 
@@ -83,6 +82,28 @@ describe('the WAN between regions', () => {
       `[wan] mirror delay us-east -> us-west: ${defaults.join(', ')} ms at 40 ms; ${slow.join(', ')} ms at 300 ms`,
     );
     await wan.heal();
+  });
+
+  it('isolating a region cuts every link into and out of it in one step, and nothing else', async () => {
+    try {
+      await wan.isolate('eu');
+      const links = await wan.links();
+      const touching = links.filter((l) => l.from === 'eu' || l.to === 'eu');
+      expect(touching.length).toBe(2 * (t.regions.length - 1));
+      expect(touching.map((l) => [l.mode, l.connections])).toEqual(touching.map(() => ['partition', 0]));
+      expect(links.filter((l) => l.from !== 'eu' && l.to !== 'eu').every((l) => l.mode === 'pass')).toBe(
+        true,
+      );
+      await expect(wan.isolate('mars')).rejects.toThrow(/404 no WAN link into or out of mars/);
+      const pass = await fetch(`http://127.0.0.1:${t.wan!.controlPort}/regions/eu/isolate`, {
+        method: 'POST',
+        body: JSON.stringify({ mode: 'pass' }),
+      });
+      expect(pass.status).toBe(400);
+    } finally {
+      await wan.heal();
+    }
+    expect((await wan.links()).every((l) => l.mode === 'pass')).toBe(true);
   });
 
   it('a partition stops the mirror on that link only; after healing the record arrives', async () => {

@@ -97,8 +97,11 @@ describe('Phase A split-brain: a primary cut off from the quorum', () => {
       description: 'us-east to accept writes before the cut',
     });
 
-    const cutAt = Date.now();
+    // The cut is one step in the WAN process, somewhere between these two instants: until it
+    // returns, us-east may still have had its quorum, so the lease bound counts from its return.
+    const cutCalledAt = Date.now();
     await wan.isolate('us-east');
+    const cutAt = Date.now();
     const q = quorumVia(topology, 'us-west');
     let promoted: { region: string; epoch: number } | undefined;
     try {
@@ -128,7 +131,7 @@ describe('Phase A split-brain: a primary cut off from the quorum', () => {
       (a) => a.region === 'us-east' && a.startMs > cutAt && a.status !== 200,
     );
     console.log(
-      `[split-brain] cut at 0; us-east last accepted a write sent at ${lastEastAcceptedAfterCut} ms, first refused one sent at ${
+      `[split-brain] cut at 0 (the isolate call took ${cutAt - cutCalledAt} ms); us-east last accepted a write sent at ${lastEastAcceptedAfterCut} ms, first refused one sent at ${
         firstEastRefusal ? firstEastRefusal.startMs - cutAt : '?'
       } ms (lease TTL ${TTL_MS} ms); ${promoted!.region} promoted at epoch ${promoted!.epoch}, accepting ${promotedAt - cutAt} ms after the cut`,
     );

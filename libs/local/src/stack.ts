@@ -399,6 +399,9 @@ export class LocalStack {
         // A WAN round trip is ~80 ms here: heartbeats every 100 ms, elections after 1 s of silence.
         '--heartbeat-interval=100',
         '--election-timeout=1000',
+        // A member cut off by a partition keeps campaigning and raising its term; without pre-vote its
+        // return forces the healthy leader to step down and stalls every quorum call for an election.
+        '--pre-vote=true',
         '--auto-compaction-retention=1',
         '--logger=zap',
         '--log-level=warn',

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findRepoRoot, waitFor } from '@meridian/local';
-import { failover, Quorum, readDesignation } from '@meridian/quorum';
-import { region, type Topology } from '@meridian/topology';
+import { WaitAbortError, waitFor } from '@meridian/local';
+import { failover, Quorum, QuorumError, readDesignation } from '@meridian/quorum';
+import { region, type Topology, findRepoRoot } from '@meridian/topology';
 
 const run = promisify(execFile);
 
@@ -28,7 +28,18 @@ export function quorumVia(t: Topology, name: string): Quorum {
 export async function ensurePrimary(t: Topology, home: string, by = 'test'): Promise<void> {
   const q = quorumVia(t, home);
   try {
-    const d = await readDesignation(q);
+    // A region just healed from a partition may take an election to answer: wait for the quorum,
+    // give up at once on an error that is not retriable.
+    const d = await waitFor(
+      () =>
+        readDesignation(q)
+          .then((v) => ({ v }))
+          .catch((e: unknown) => {
+            if (e instanceof QuorumError && e.retriable) throw e;
+            throw new WaitAbortError('reading the designation', { cause: e });
+          }),
+      { timeoutMs: 30_000, intervalMs: 500, description: `the quorum to answer through ${home}` },
+    ).then((x) => x.v);
     if (!(d?.value.region === home && d.value.state === 'active'))
       await failover(q, {
         to: home,

@@ -44,6 +44,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  *   GET  /links                     every link's faults and connections
  *   PUT  /links/:from/:to           set faults: { mode?, delayMs?, jitterMs?, bandwidthBytesPerSec? }
  *   POST /links/:from/:to/reset     reset every open connection of the link
+ *   POST /regions/:region/isolate   every link into and out of the region at once: { mode? }
  *   POST /heal                      every link back to the topology's defaults
  */
 export async function startWanControl(mesh: WanMesh, port: number): Promise<Server> {
@@ -57,6 +58,21 @@ export async function startWanControl(mesh: WanMesh, port: number): Promise<Serv
         if (req.method === 'POST' && parts[0] === 'heal' && parts.length === 1) {
           mesh.heal();
           return send(res, 200, mesh.status());
+        }
+        if (req.method === 'POST' && parts[0] === 'regions' && parts[2] === 'isolate' && parts.length === 3) {
+          let mode: LinkFaults['mode'];
+          try {
+            mode = parseFaults(await readJson(req)).mode ?? 'partition';
+          } catch (e) {
+            return send(res, 400, { error: (e as Error).message });
+          }
+          if (mode === 'pass')
+            return send(res, 400, { error: 'mode: isolating takes partition or half-open' });
+          try {
+            return send(res, 200, mesh.isolate(parts[1]!, mode));
+          } catch (e) {
+            return send(res, 404, { error: (e as Error).message });
+          }
         }
         if (parts[0] === 'links' && parts.length >= 3) {
           const [, from, to, action] = parts as [string, string, string, string?];
@@ -124,9 +140,6 @@ export class WanControl {
   }
   /** Partitions every link into and out of `region`. */
   async isolate(region: string, mode: 'partition' | 'half-open' = 'partition'): Promise<void> {
-    const links = await this.links();
-    await Promise.all(
-      links.filter((l) => l.from === region || l.to === region).map((l) => this.set(l.from, l.to, { mode })),
-    );
+    await this.call('POST', `/regions/${encodeURIComponent(region)}/isolate`, { mode });
   }
 }

@@ -119,6 +119,17 @@ export class WanMesh {
     return this.status().find((s) => s.from === from && s.to === to)!;
   }
 
+  /**
+   * Every link into and out of `region` at once (one synchronous step): a region that keeps one
+   * link a moment longer than the others still has a quorum, and a test's cut would be a blur.
+   */
+  isolate(region: string, mode: 'partition' | 'half-open'): LinkStatus[] {
+    const keys = [...this.links.keys()].filter((k) => k.split('->').includes(region));
+    if (keys.length === 0) throw new Error(`no WAN link into or out of ${region}`);
+    for (const k of keys) this.links.get(k)!.set({ mode });
+    return this.status().filter((s) => s.from === region || s.to === region);
+  }
+
   /** Back to the topology's defaults (every link, or one). */
   heal(from?: string, to?: string): void {
     const targets = from && to ? [this.link(from, to)] : [...this.links.values()];
