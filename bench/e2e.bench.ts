@@ -12,9 +12,15 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { PROFILE, profileSteps } from '@meridian/domain';
-import { findRepoRoot } from '@meridian/local';
 import { EventPublisher } from '@meridian/publisher';
-import { bootstrapServers, loadTopology, region, registryUrl, remoteTopicName } from '@meridian/topology';
+import {
+  bootstrapServers,
+  loadTopology,
+  region,
+  registryUrl,
+  remoteTopicName,
+  findRepoRoot,
+} from '@meridian/topology';
 import { percentile } from './report';
 import type { BenchReport } from './run';
 

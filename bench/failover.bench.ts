@@ -3,14 +3,14 @@
  * - active-passive (Phase A): the primary region dies; the controller promotes a standby. RTO = last
  *   acknowledged write before the kill → first acknowledged write sent after it, through the gateway;
  *   RPO = acknowledged events of the dead primary missing from the survivor, and in time the span of
- *   those lost writes (first lost write → failure: libs/testing/src/drill-rpo.ts). Then the region
+ *   those lost writes (first lost write → failure: dev/testing/src/drill-rpo.ts). Then the region
  *   comes back and the primary fails back, for the next drill.
  * - active-active (Phase B): one region dies (rotating); the gateway routes around it.
  * Beside them, the configured floors measured against: lease TTL + failAfterMs (Phase A detection),
  * and the gateway's health-check interval (Phase B), and the roadmap targets.
  */
-import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
-import { bootstrapServers, region, registryUrl, remoteTopicName } from '@meridian/topology';
+import { LocalPaths, LocalStack } from '@meridian/local';
+import { bootstrapServers, region, registryUrl, remoteTopicName, findRepoRoot } from '@meridian/topology';
 import { ensurePrimary, localUp, runDrill, type DrillResult } from '@meridian/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_ROUTING_SETTINGS } from '@meridian/routing';

@@ -17,7 +17,7 @@ import {
   type Mutation,
   type Operation,
 } from '@meridian/merge';
-import { mulberry32 as rng } from '@meridian/testing';
+import { mulberry32 as rng } from '@meridian/random';
 import type { BenchReport } from './run';
 
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-south-1'];

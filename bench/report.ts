@@ -1,12 +1,12 @@
 /**
  * Bench reporting: percentiles, the results files (`bench/results/latest.json`, `latest.md`) and one
  * latency chart (SVG, hand-written, no dependencies) per distribution a bench reports.
- * Everything here is pure except `machineInfo`, `gitInfo`, `findRepoRoot` and `writeResults`.
+ * Everything here is pure except `machineInfo`, `gitInfo` and `writeResults`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem, arch, platform, release } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 // ---------------------------------------------------------------------------------------------
 // What a bench reports (re-exported by ./run, where the benches import them from).
@@ -541,14 +541,6 @@ export function gitInfo(cwd: string): RunMeta['git'] {
     return { commit, dirty };
   } catch {
     return undefined;
-  }
-}
-
-/** The nearest directory at or above `from` holding a package.json (from dist/bench: the repo root). */
-export function findRepoRoot(from: string): string {
-  for (let d = from; ; d = dirname(d)) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    if (dirname(d) === d) throw new Error(`no package.json at or above ${from}`);
   }
 }
 

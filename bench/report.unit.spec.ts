@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mulberry32 } from '@meridian/testing';
+import { mulberry32 } from '@meridian/random';
 import {
   chartFiles,
   downsample,

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ReplicationMonitor } from '@meridian/replication';
-import { findRepoRoot } from '@meridian/local';
-import { bootstrapServers, loadTopology } from '@meridian/topology';
+import { bootstrapServers, loadTopology, findRepoRoot } from '@meridian/topology';
 import type { BenchReport } from './run';
 
 const RATE = Number(process.env.BENCH_RPO_RATE ?? 1000);

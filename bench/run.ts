@@ -11,8 +11,8 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { findRepoRoot } from '@meridian/topology';
 import {
-  findRepoRoot,
   fmt,
   gitInfo,
   machineInfo,

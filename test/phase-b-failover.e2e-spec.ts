@@ -4,8 +4,8 @@
  * other regions. Reports the gap clients saw (RTO) and what the dead region had acknowledged but not
  * yet mirrored (RPO); the region is brought back afterwards.
  */
-import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
-import { loadTopology, remoteTopicName } from '@meridian/topology';
+import { LocalPaths, LocalStack } from '@meridian/local';
+import { loadTopology, remoteTopicName, findRepoRoot } from '@meridian/topology';
 import { LOCAL_REGISTRIES, localKafka, localUp, runDrill } from '@meridian/testing';
 
 const repoRoot = findRepoRoot();

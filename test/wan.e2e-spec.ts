@@ -5,7 +5,13 @@
  * until it heals.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { loadTopology, reachBootstrap, remoteTopicName, wanProxyPort, findRepoRoot } from '@meridian/topology';
+import {
+  loadTopology,
+  reachBootstrap,
+  remoteTopicName,
+  wanProxyPort,
+  findRepoRoot,
+} from '@meridian/topology';
 import { localKafka, readRecords, uniqueName, waitFor } from '@meridian/testing';
 import { WanControl } from '@meridian/wan';
 

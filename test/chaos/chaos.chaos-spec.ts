@@ -84,7 +84,7 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
       // The writers go on while faults are applied and undone (a restart can outlast its slot: a
       // fault aimed at a commit needs traffic), at least for the workload window; then they stop.
       const window = new Promise((r) => setTimeout(r, plan.workloadMs));
-      await runFaults(plan, t0, log);
+      await runFaults(plan, workload, t0, log);
       await window;
       const result = await workload.stop();
       const keyedUnknown = result.keyed.filter((k) => k.outcome === 'unknown');

@@ -1,8 +1,8 @@
 /** Carries out a chaos plan's faults on the real local topology, and undoes them. */
-import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
+import { LocalPaths, LocalStack } from '@meridian/local';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { bootstrapServers, loadTopology, registryUrl } from '@meridian/topology';
+import { bootstrapServers, loadTopology, registryUrl, findRepoRoot } from '@meridian/topology';
 import {
   localKafka,
   localUp,
@@ -13,6 +13,7 @@ import {
 } from '@meridian/testing';
 import { readTopicToEnd } from '../support/kafka';
 import { WanControl } from '@meridian/wan';
+import type { ChaosRegion, ChaosWorkload } from './workload';
 
 const repoRoot = findRepoRoot();
 export const topology = loadTopology('active-active', repoRoot);
@@ -178,32 +179,52 @@ async function monitorRestartDuringMirrorOutage(f: ChaosFault, log: (m: string) 
 /** `meridian local up`: starts whatever is not running (brokers, MirrorMaker 2, apps) and waits. */
 export const upEverything = () => localUp('active-active');
 
-async function apply(f: ChaosFault, log: (m: string) => void): Promise<void> {
+/** What a fault may need to undo it, kept from its apply. */
+type Undo = (() => Promise<void>) | undefined;
+
+async function apply(f: ChaosFault, workload: ChaosWorkload, log: (m: string) => void): Promise<Undo> {
   switch (f.kind) {
+    case 'late-schema': {
+      // Registered in the other regions only at the end of the slot: their projectors hold back.
+      const late = workload.lateSchemaWriter(f.region as ChaosRegion, String(f.atMs));
+      return async () => {
+        await late.registerEverywhere();
+        log(`the new TagAdded version of ${f.region}'s writer registered in every region`);
+      };
+    }
     case 'partition':
-      return wan.isolate(f.region, 'partition');
+      await wan.isolate(f.region, 'partition');
+      return undefined;
     case 'half-open':
-      return wan.isolate(f.region, 'half-open');
+      await wan.isolate(f.region, 'half-open');
+      return undefined;
     case 'link-delay':
       await wan.set(f.region, f.peer!, { delayMs: f.delayMs! });
       await wan.set(f.peer!, f.region, { delayMs: f.delayMs! });
-      return;
+      return undefined;
     case 'broker-kill':
-      return stack.kill(f.region);
+      await stack.kill(f.region);
+      return undefined;
     case 'mirror-kill':
-      return stack.stopProcess(`mm2-${f.region}`, { kill: true });
+      await stack.stopProcess(`mm2-${f.region}`, { kill: true });
+      return undefined;
     case 'projector-kill':
-      return stack.stopProcess(`projector-${f.region}`, { kill: true });
+      await stack.stopProcess(`projector-${f.region}`, { kill: true });
+      return undefined;
     case 'projector-crash':
-      return crashProjector(f, f.durationMs, log);
+      await crashProjector(f, f.durationMs, log);
+      return undefined;
     case 'second-projector':
-      return secondProjector(f, log);
+      await secondProjector(f, log);
+      return undefined;
     case 'monitor-restart':
-      return monitorRestartDuringMirrorOutage(f, log);
+      await monitorRestartDuringMirrorOutage(f, log);
+      return undefined;
   }
 }
 
-async function undo(f: ChaosFault): Promise<void> {
+async function undo(f: ChaosFault, kept: Undo): Promise<void> {
+  if (kept) return kept();
   switch (f.kind) {
     case 'partition':
     case 'half-open':
@@ -218,6 +239,7 @@ async function undo(f: ChaosFault): Promise<void> {
     case 'monitor-restart':
       return upEverything();
     case 'second-projector':
+    case 'late-schema':
       return;
   }
 }
@@ -227,7 +249,12 @@ async function undo(f: ChaosFault): Promise<void> {
  * undoing one overruns (a restart outlasting its slot), the later faults move by as much, so each
  * keeps its whole duration.
  */
-export async function runFaults(plan: ChaosPlan, t0: number, log: (m: string) => void): Promise<void> {
+export async function runFaults(
+  plan: ChaosPlan,
+  workload: ChaosWorkload,
+  t0: number,
+  log: (m: string) => void,
+): Promise<void> {
   const at = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
   let shiftMs = 0;
   for (const f of plan.faults) {
@@ -235,9 +262,10 @@ export async function runFaults(plan: ChaosPlan, t0: number, log: (m: string) =>
     const appliedAt = Date.now() - t0;
     shiftMs = appliedAt - f.atMs;
     log(`+${appliedAt} ms ${f.kind} ${f.region}${f.peer ? ` <-> ${f.peer}` : ''}`);
-    await apply(f, (m) => log(`+${Date.now() - t0} ms ${m}`));
+    const stamp = (m: string) => log(`+${Date.now() - t0} ms ${m}`);
+    const kept = await apply(f, workload, stamp);
     await at(appliedAt + f.durationMs);
-    await undo(f);
+    await undo(f, kept);
     log(`+${Date.now() - t0} ms undone ${f.kind} ${f.region}`);
   }
 }

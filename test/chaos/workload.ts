@@ -6,7 +6,7 @@
  * acknowledgements after it; one region also runs an in-process writer whose clock is skewed within
  * the bound, and one whose clock is past it. Every outcome is recorded for the checks.
  */
-import { ConfluentSchemaRegistry } from '@meridian/contract';
+import { ConfluentSchemaRegistry, generatedReaders, type ReaderSchema } from '@meridian/contract';
 import { PROFILE, profileSteps } from '@meridian/domain';
 import {
   EventPublisher,
@@ -15,7 +15,8 @@ import {
   keyedOrigin,
   PublisherError,
 } from '@meridian/publisher';
-import { LOCAL_APPS, LOCAL_REGIONS, LOCAL_REGISTRIES, mulberry32 } from '@meridian/testing';
+import { mulberry32 } from '@meridian/random';
+import { LOCAL_APPS, LOCAL_REGIONS, LOCAL_REGISTRIES } from '@meridian/testing';
 
 export const CHAOS_REGIONS = LOCAL_APPS;
 export type ChaosRegion = keyof typeof CHAOS_REGIONS;
@@ -281,6 +282,65 @@ export class ChaosWorkload {
       if (res?.ok) this.result.failpointsArmed++;
       await res?.arrayBuffer();
     }
+  }
+
+  /**
+   * A writer built against a newer version of `TagAdded` (one more optional field, new in this
+   * seed), whose schema is registered in its own region's registry at its first write and in the
+   * other regions only when `registerEverywhere` is called: until then every other projector meets
+   * records it cannot decode yet (UNKNOWN_SCHEMA, retriable) and must hold their partition back,
+   * not dead-letter them nor skip past them. Writes until the workload stops.
+   */
+  lateSchemaWriter(region: ChaosRegion, tag: string): { registerEverywhere: () => Promise<void> } {
+    const field = `chaos_${this.seed}_${tag}`.replace(/[^A-Za-z0-9_]/g, '_');
+    const schemas: ReaderSchema[] = generatedReaders().map((r) => {
+      if (r.fullName !== 'io.meridian.profile.v1.TagAdded') return r;
+      const schema = JSON.parse(r.text) as { fields: unknown[] };
+      schema.fields.push({ name: field, type: ['null', 'string'], default: null });
+      return { fullName: r.fullName, text: JSON.stringify(schema) };
+    });
+    const evolved = schemas.find((r) => r.fullName === 'io.meridian.profile.v1.TagAdded')!;
+    const publisher = new EventPublisher({
+      region,
+      kafka: { brokers: [LOCAL_REGIONS[region]], clientId: `chaos-late-schema-${this.seed}` },
+      registry: new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[region] }),
+      autoRegisterSchemas: true,
+      schemas,
+      snapshots: new HttpSnapshotSource(CHAOS_REGIONS[region].projector),
+    });
+    this.publishers.push(publisher);
+    const random = mulberry32(this.seed * 7 + 131);
+    this.runs.push(
+      (async () => {
+        while (!this.stopped) {
+          const profile = this.profiles[Math.floor(random() * this.profiles.length)]!;
+          try {
+            const events = await publisher.publish(PROFILE, profile, [
+              profileSteps.addTag(['a', 'b', 'c'][Math.floor(random() * 3)]!),
+            ]);
+            this.ack(
+              `${region} (late schema)`,
+              profile,
+              events.map((e) => e.eventId),
+            );
+          } catch (e) {
+            const err = e instanceof PublisherError ? e : undefined;
+            if (err?.certainlyNotStored) this.result.refused++;
+            else this.result.unknown++;
+          }
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      })(),
+    );
+    return {
+      registerEverywhere: async () => {
+        for (const r of REGION_NAMES)
+          await new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[r] }).register(
+            evolved.fullName,
+            evolved.text,
+          );
+      },
+    };
   }
 
   /**

@@ -1,6 +1,6 @@
 /** Shared by the Phase A tests: the active-passive topology and its clients. */
-import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
-import { loadTopology, region } from '@meridian/topology';
+import { LocalPaths, LocalStack } from '@meridian/local';
+import { loadTopology, region, findRepoRoot } from '@meridian/topology';
 import { WanControl } from '@meridian/wan';
 
 export const repoRoot = findRepoRoot();

@@ -1,4 +1,4 @@
-import { mulberry32 } from '@meridian/testing';
+import { mulberry32 } from '@meridian/random';
 
 /**
  * Seeded randomness for fault schedules: `MERIDIAN_SEED=<n>` replays a run; the seed is always printed.

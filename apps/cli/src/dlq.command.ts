@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { ConfluentSchemaRegistry, ContractError, EventSerde } from '@meridian/contract';
-import { findRepoRoot } from '@meridian/local';
 import {
   addressOf,
   countByCode,
@@ -15,7 +14,13 @@ import {
   type ReapplyProgress,
   selectDeadLetters,
 } from '@meridian/projector';
-import { bootstrapServers, loadTopology, region as regionOf, registryUrl } from '@meridian/topology';
+import {
+  bootstrapServers,
+  loadTopology,
+  region as regionOf,
+  registryUrl,
+  findRepoRoot,
+} from '@meridian/topology';
 import {
   type Decoded,
   indexSummary,

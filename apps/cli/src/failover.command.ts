@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
+import { LocalPaths, LocalStack } from '@meridian/local';
 import { failover, type DrainResult, type FailoverReport, readDesignation } from '@meridian/quorum';
 import { drainVerdict, type FlowFigures } from '@meridian/replication';
-import { loadTopology, type Topology } from '@meridian/topology';
+import { loadTopology, type Topology, findRepoRoot } from '@meridian/topology';
 import { withQuorum } from './quorum';
 
 function runningTopology(name?: string): Topology {

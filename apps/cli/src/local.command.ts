@@ -3,13 +3,12 @@ import Table from 'cli-table3';
 import {
   ensureKafkaJars,
   ensureRegistryApp,
-  findRepoRoot,
   LocalPaths,
   LocalStack,
   type StackStatus,
 } from '@meridian/local';
 import { join } from 'node:path';
-import { bootstrapServers, loadTopology, registryUrl, type Topology } from '@meridian/topology';
+import { bootstrapServers, loadTopology, registryUrl, type Topology, findRepoRoot } from '@meridian/topology';
 import { bootstrapRegions } from './bootstrap';
 import { quorumNamespace, withQuorum } from './quorum';
 import { initDesignation } from '@meridian/quorum';

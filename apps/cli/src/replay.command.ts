@@ -1,9 +1,14 @@
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { findRepoRoot } from '@meridian/local';
 import { replay, type ReplayProgress, type ReplayStart, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore, type StoreConfig } from '@meridian/store';
-import { bootstrapServers, loadTopology, region as regionOf, registryUrl } from '@meridian/topology';
+import {
+  bootstrapServers,
+  loadTopology,
+  region as regionOf,
+  registryUrl,
+  findRepoRoot,
+} from '@meridian/topology';
 
 function time(v: string, flag: string): number {
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);

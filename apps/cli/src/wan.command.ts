@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
-import { findRepoRoot, LocalPaths, LocalStack } from '@meridian/local';
+import { findRepoRoot } from '@meridian/topology';
+import { LocalPaths, LocalStack } from '@meridian/local';
 import { WanControl, type LinkFaults, type LinkStatus } from '@meridian/wan';
 
 /** `80ms`, `1.5s`, `200` (ms) → milliseconds. */

@@ -1,7 +1,6 @@
 import pino from 'pino';
-import { findRepoRoot } from '@meridian/local';
 import { Gateway } from '@meridian/routing';
-import { loadTopology } from '@meridian/topology';
+import { loadTopology, findRepoRoot } from '@meridian/topology';
 import { loadConfig, planGateway } from './config';
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { Counter, type Registry } from 'prom-client';
 import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
 import {
+  EpochTracker,
   KafkaDeadLetterSink,
   KafkaProjectorRunner,
   PositionAheadOfLogError,
@@ -11,7 +12,6 @@ import {
   type AggregateModel,
 } from '@meridian/projector';
 import { Failpoints } from '@meridian/failpoints';
-import { EpochTracker } from '@meridian/quorum';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { z } from 'zod';
 import { listenHttp, loadEnv } from '@meridian/config';
-import { findRepoRoot } from '@meridian/local';
-import { loadTopology } from '@meridian/topology';
+import { loadTopology, findRepoRoot } from '@meridian/topology';
 import { createMonitorApp } from './app';
 
 async function main(): Promise<void> {

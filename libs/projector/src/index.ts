@@ -16,6 +16,7 @@ export {
   type KafkaRunnerOptions,
 } from './kafka';
 export { PositionAheadOfLogError, ProjectorError, type ProjectorErrorCode } from './errors';
+export { EpochTracker, type EpochObservation, type EpochTrackerStats } from './epoch-tracker';
 export { decideSkew, DEFAULT_MAX_FORWARD_SKEW_MS, type SkewDecision, type SkewInput } from './skew';
 export {
   addressOf,

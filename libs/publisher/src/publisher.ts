@@ -6,6 +6,7 @@ import {
   ContractError,
   EventSerde,
   type MeridianEvent,
+  type ReaderSchema,
   type SchemaRegistry,
 } from '@meridian/contract';
 import { type Document, HybridLogicalClock, type Mutation, type Operation } from '@meridian/merge';
@@ -48,6 +49,11 @@ export interface PublisherOptions {
   registry: { url: string } | SchemaRegistry;
   /** Register missing schemas on first use (development); CI/deploy should run `meridian schemas register`. */
   autoRegisterSchemas?: boolean;
+  /**
+   * The writer schemas, when they are not this build's generated ones: a service built against a
+   * newer version of an event's schema (schema-evolution tests). Default: the generated schemas.
+   */
+  schemas?: readonly ReaderSchema[];
   /**
    * Phase A: whether this process may write now, and its fencing epoch (stamped as `writerEpoch` on
    * every event). Checked before each write; a refusal is a NOT_WRITER error (HTTP 503) and nothing
@@ -171,7 +177,11 @@ export class EventPublisher {
     this.createProducer = failpoints ? () => new FailpointProducer(make(), failpoints) : make;
     const registry =
       'url' in opts.registry ? new ConfluentSchemaRegistry({ url: opts.registry.url }) : opts.registry;
-    this.serde = new EventSerde({ registry, autoRegister: opts.autoRegisterSchemas ?? false });
+    this.serde = new EventSerde({
+      registry,
+      autoRegister: opts.autoRegisterSchemas ?? false,
+      ...(opts.schemas ? { readers: opts.schemas } : {}),
+    });
     this.wallMs = opts.wallClockMs ?? Date.now;
     this.skewBoundMs = opts.maxForwardSkewMs ?? 60_000;
     this.clock = new HybridLogicalClock({

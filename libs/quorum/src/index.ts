@@ -19,4 +19,3 @@ export { admit, type AdmissionState, type RefusalReason, type WriteAdmission } f
 export { WriterLease, type WriterLeaseOptions, type WriterLeaseStatus } from './writer-lease';
 export { failover, type DrainResult, type FailoverOptions, type FailoverReport } from './failover';
 export { FailoverController, type FailoverControllerOptions, type PromotionEvent } from './controller';
-export { EpochTracker, type EpochObservation, type EpochTrackerStats } from './epoch-tracker';

@@ -4,8 +4,7 @@
  */
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { uniqueName, waitFor } from '@meridian/testing';
-import { EtcdCluster } from '../../../test/support/etcd-cluster';
+import { EtcdCluster, uniqueName, waitFor } from '@meridian/testing';
 import {
   type DrainResult,
   failover,

@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { SqliteProjectionStore } from './index';
 import { SLOTS } from './crash-writer.spec';
-import { mulberry32 as rng } from '@meridian/testing';
+import { mulberry32 as rng } from '@meridian/random';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 16);
 const ROOT = join(__dirname, '..', '..', '..');

@@ -1,4 +1,5 @@
 export { TopologyError } from './errors';
+export { findRepoRoot } from './root';
 export type { FailoverSettings, Flow, MirrorSettings, Region, Topology, WanSettings } from './model';
 export {
   bootstrapServers,

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import pino from 'pino';
 import { loadEnv } from '@meridian/config';
-import { findRepoRoot, LocalPaths } from '@meridian/local';
-import { loadTopology } from '@meridian/topology';
-import { closeServer, startWanControl, WanMesh } from '@meridian/wan';
+import { LocalPaths, LocalStack } from '@meridian/local';
+import { loadTopology, findRepoRoot } from '@meridian/topology';
+import { closeServer, startWanControl, WanMesh } from './index';
 
 /** The local WAN: every cross-region connection of the topology crosses one of its proxies. */
 async function main(): Promise<void> {
@@ -16,16 +15,18 @@ async function main(): Promise<void> {
   const paths = new LocalPaths(findRepoRoot());
   const t = loadTopology(config.TOPOLOGY, paths.repoRoot);
   if (!t.wan) throw new Error(`topology ${t.name} has no wan section`);
-  // etcd members restart with new pids: read them from the local state at each new peer connection
-  // (keeping the last good answer if the file cannot be read just now).
+  // etcd members restart with new pids: ask the launcher's records at each new peer connection
+  // (keeping the last good answer if they cannot be read just now).
+  const stack = new LocalStack(paths, { info: () => {}, warn: (m) => log.warn(m) });
   let known = new Map<number, string>();
   const etcdPids = () => {
     try {
-      if (!existsSync(paths.stateFile)) return known;
-      const s = JSON.parse(readFileSync(paths.stateFile, 'utf8')) as {
-        processes: { kind: string; region: string; pid: number }[];
-      };
-      known = new Map(s.processes.filter((p) => p.kind === 'etcd').map((p) => [p.pid, p.region]));
+      known = new Map(
+        stack
+          .recordedProcesses()
+          .filter((p) => p.kind === 'etcd')
+          .map((p) => [p.pid, p.region]),
+      );
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'cannot read the local state; using the last known etcd pids');
     }

@@ -15,7 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { waitFor } from '@meridian/testing';
+import { waitFor } from '@meridian/local';
 
 export interface EtcdClusterOptions {
   /** Member names, one per region (default: us-east, us-west, eu). */

@@ -1,6 +1,6 @@
 export { LocalError, type LocalErrorCode } from './errors';
 export { ensureKafkaJars, kafkaVersion } from './kafka-jars';
-export { findRepoRoot, LocalPaths } from './paths';
+export { LocalPaths } from './paths';
 export { isAlive, portOpen, type ProcessRecord } from './processes';
 export { probeMirroredHeartbeats, brokerReady, registryReady } from './probes';
 export { ensureRegistryApp } from './registry-app';

@@ -1,18 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-
-/** The repository root: the nearest folder upwards holding the `meridian` package.json. */
-export function findRepoRoot(from = __dirname): string {
-  let dir = resolve(from);
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meridian')
-      return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the meridian repository root above ${from}`);
-    dir = up;
-  }
-}
+import { join, resolve } from 'node:path';
 
 /** Where everything the local topology writes lives (git-ignored). `MERIDIAN_HOME` overrides. */
 export class LocalPaths {
@@ -53,9 +39,9 @@ export class LocalPaths {
   etcdDataDir(region: string): string {
     return join(this.home, 'data', region, 'etcd');
   }
-  /** The compiled WAN process (apps/wan), started by `up` for topologies with a `wan`. */
+  /** The compiled WAN process (dev/wan/src/main.ts), started by `up` for topologies with a `wan`. */
   get wanScript(): string {
-    return join(this.repoRoot, 'dist', 'apps', 'wan', 'src', 'main.js');
+    return join(this.repoRoot, 'dist', 'dev', 'wan', 'src', 'main.js');
   }
   dataDir(region: string): string {
     return join(this.home, 'data', region, 'kafka');

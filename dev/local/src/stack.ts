@@ -126,6 +126,14 @@ export class LocalStack {
     return isAlive(rec, this.paths.home);
   }
 
+  /**
+   * The processes the state file records (alive or not), read afresh: the WAN asks at each new etcd
+   * peer connection, since members restart with new pids. Empty before the first `up`.
+   */
+  recordedProcesses(): ProcessRecord[] {
+    return this.readState()?.processes ?? [];
+  }
+
   /** The topology currently (or last) brought up, if any. */
   currentTopology(): Topology | undefined {
     const s = this.readState();

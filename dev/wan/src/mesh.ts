@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { etcdPeerProxyPort, linkKey, type Topology, wanLinks, wanProxyPlan } from '@meridian/topology';
-import { mulberry32 } from '@meridian/testing';
+import { mulberry32 } from '@meridian/random';
 import { close, FaultProxy, Link, type LinkFaults, listen } from './fault-proxy';
 import { connectionOwner } from './procfs';
 

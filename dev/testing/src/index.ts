@@ -9,7 +9,6 @@ export {
   readRecords,
   type ReadRecord,
 } from './kafka';
-export { mulberry32 } from './random';
 export {
   chaosPlan,
   ALL_CHAOS_FAULT_KINDS,
@@ -21,3 +20,4 @@ export {
 } from './chaos-plan';
 export { runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
 export { ensurePrimary, localUp, quorumVia } from './stack';
+export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';

@@ -1,4 +1,4 @@
-import { mulberry32 } from './random';
+import { mulberry32 } from '@meridian/random';
 
 /**
  * A chaos scenario drawn from one seed: which faults hit which region when, and which writer's
@@ -14,6 +14,7 @@ export type ChaosFaultKind =
   | 'projector-kill' // SIGKILL of the region's projector
   | 'projector-crash' // the region's projector crashes at a store-commit failpoint
   | 'second-projector' // a second projector is started on the region's store: it must refuse to run
+  | 'late-schema' // a writer in the region starts using a new schema version, registered elsewhere only later
   | 'monitor-restart'; // the region's MirrorMaker 2 dies, then a fresh monitor starts: it must date the backlog
 
 export interface ChaosFault {
@@ -46,6 +47,7 @@ export const CHAOS_FAULT_KINDS: readonly ChaosFaultKind[] = [
   'projector-kill',
   'projector-crash',
   'second-projector',
+  'late-schema',
 ];
 
 /**

@@ -1,0 +1,15 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** The repository root: the nearest folder upwards holding the `meridian` package.json. */
+export function findRepoRoot(from = __dirname): string {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meridian')
+      return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the meridian repository root above ${from}`);
+    dir = up;
+  }
+}
