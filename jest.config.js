@@ -1,4 +1,7 @@
-// Two projects: `unit` (no services, seconds) and `int` (real local topology).
+// One naming scheme, the tier before `.spec.ts`: `*.unit.spec.ts` (no services, beside the code),
+// `*.int.spec.ts` (beside the code, real local processes), `test/**/*.e2e.spec.ts` (the whole
+// topology), `*.failover.spec.ts` (Phase A topology), `*.chaos.spec.ts` (seeded fault scenarios).
+// Helpers beside the code that are not suites themselves: `*.spec-helper.ts`.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -17,7 +20,7 @@ module.exports = {
     {
       ...base,
       displayName: 'int',
-      testMatch: ['<rootDir>/{apps,libs,dev}/**/*.int.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,dev}/**/*.int.spec.ts', '<rootDir>/test/**/*.e2e.spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/setup-int.ts'],
@@ -27,7 +30,7 @@ module.exports = {
       // Phase A (active-passive topology): split-brain and failover drills.
       ...base,
       displayName: 'failover',
-      testMatch: ['<rootDir>/test/failover/**/*.failover-spec.ts'],
+      testMatch: ['<rootDir>/test/failover/**/*.failover.spec.ts'],
       globals: { MERIDIAN_TOPOLOGY: 'active-passive' },
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
@@ -37,7 +40,7 @@ module.exports = {
       // `npm run test:chaos`: seeded fault scenarios on the real topology (test/chaos/run.js).
       ...base,
       displayName: 'chaos',
-      testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },

@@ -1,6 +1,6 @@
 import { checkAgainstPrevious, checkAgainstVersions } from './compatibility';
 import { IncompatibleSchemaError } from './errors';
-import { variant } from './fixtures.spec';
+import { variant } from './fixtures.spec-helper';
 import { InMemorySchemaRegistry } from './in-memory-registry';
 import {
   checkSchemaChanges,

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sampleEvents } from './fixtures.spec';
+import { sampleEvents } from './fixtures.spec-helper';
 import { EVENT_NAMES, type MeridianEvent } from './generated';
 import { FINGERPRINT_HEADER, SUBJECT_HEADER } from './headers';
 import { InMemorySchemaRegistry } from './in-memory-registry';

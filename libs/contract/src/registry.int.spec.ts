@@ -18,7 +18,7 @@ import {
   type SchemaRegistry,
 } from '@meridian/contract';
 import { localKafka, uniqueName, waitFor } from '@meridian/testing';
-import { allSamples, envelope } from './fixtures.spec';
+import { allSamples, envelope } from './fixtures.spec-helper';
 
 const REGISTRIES = {
   'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',

@@ -1,5 +1,5 @@
 import { ContractError, InvalidEventError } from './errors';
-import { allSamples, envelope, sampleEvents, variant } from './fixtures.spec';
+import { allSamples, envelope, sampleEvents, variant } from './fixtures.spec-helper';
 import type { MeridianEvent, TagAdded } from './generated';
 import { FINGERPRINT_HEADER, SUBJECT_HEADER } from './headers';
 import { InMemorySchemaRegistry } from './in-memory-registry';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalEncode, compareValues, digest, MergeError, NonCanonicalValueError } from './index';
-import { configureFastCheck, valueArb } from './fc-support.spec';
+import { configureFastCheck, valueArb } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

@@ -12,7 +12,7 @@ import {
   type GCounter,
   type PnCounter,
 } from './index';
-import { configureFastCheck, describeMergeLaws, reachableStates } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, reachableStates } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

@@ -22,7 +22,7 @@ import {
   type Mutation,
   type Operation,
 } from './index';
-import { configureFastCheck, permutationWithDuplicates } from './fc-support.spec';
+import { configureFastCheck, permutationWithDuplicates } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

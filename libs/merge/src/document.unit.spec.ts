@@ -30,7 +30,7 @@ import {
   permutationWithDuplicates,
   same,
   valueArb,
-} from './fc-support.spec';
+} from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

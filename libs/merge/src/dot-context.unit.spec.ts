@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ctxAdd, ctxHas, ctxHighWater, ctxMerge, ctxPending, type DotContext } from './index';
-import { configureFastCheck, describeMergeLaws, nodeIdArb, same } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, nodeIdArb, same } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

@@ -12,7 +12,7 @@ import {
   MergeError,
   type Hlc,
 } from './index';
-import { configureFastCheck } from './fc-support.spec';
+import { configureFastCheck } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

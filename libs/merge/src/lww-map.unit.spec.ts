@@ -10,7 +10,7 @@ import {
   type LwwMap,
   type Value,
 } from './index';
-import { configureFastCheck, describeMergeLaws, hlcArb, reachableStates, valueArb } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, hlcArb, reachableStates, valueArb } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

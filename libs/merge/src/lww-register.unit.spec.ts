@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { compareLww, lwwCreate, lwwMerge, lwwSet, type LwwRegister } from './index';
-import { configureFastCheck, describeMergeLaws, hlcArb, valueArb } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, hlcArb, valueArb } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

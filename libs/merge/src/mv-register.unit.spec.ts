@@ -1,5 +1,5 @@
 import { mvAssign, mvEmpty, mvMerge, mvValues, type MvRegister, type Value } from './index';
-import { configureFastCheck, describeMergeLaws, reachableStates, valueArb } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, reachableStates, valueArb } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { orSetAdd, orSetEmpty, orSetHas, orSetMerge, orSetRemove, orSetValues, type OrSet } from './index';
-import { configureFastCheck, describeMergeLaws, reachableStates } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, reachableStates } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

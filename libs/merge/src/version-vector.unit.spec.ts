@@ -8,7 +8,7 @@ import {
   vvMerge,
   type VersionVector,
 } from './index';
-import { configureFastCheck, describeMergeLaws, nodeIdArb } from './fc-support.spec';
+import { configureFastCheck, describeMergeLaws, nodeIdArb } from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { canonicalEncode } from '@meridian/merge';
 import { waitFor } from '@meridian/testing';
-import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec';
+import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec-helper';
 import { PostgresProjectionStore, SqliteProjectionStore, type ProjectionStore } from './index';
 
 const URL = process.env.MERIDIAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { SqliteProjectionStore } from './index';
-import { SLOTS } from './crash-writer.spec';
+import { SLOTS } from './crash-writer.spec-helper';
 import { mulberry32 as rng } from '@meridian/random';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 16);
@@ -24,7 +24,12 @@ function transpileLibs(out: string): string {
   const mergeIndex = join(out, 'libs/merge/src/index.js');
   for (const lib of ['libs/store/src', 'libs/merge/src']) {
     for (const f of readdirSync(join(ROOT, lib))) {
-      if (!f.endsWith('.ts') || (f.endsWith('.spec.ts') && f !== 'crash-writer.spec.ts')) continue;
+      if (
+        !f.endsWith('.ts') ||
+        f.endsWith('.spec.ts') ||
+        (f.endsWith('.spec-helper.ts') && f !== 'crash-writer.spec-helper.ts')
+      )
+        continue;
       const js = ts.transpileModule(readFileSync(join(ROOT, lib, f), 'utf8'), {
         compilerOptions: {
           module: ts.ModuleKind.CommonJS,
@@ -41,7 +46,7 @@ function transpileLibs(out: string): string {
       );
     }
   }
-  return join(out, 'libs/store/src/crash-writer.spec.js');
+  return join(out, 'libs/store/src/crash-writer.spec-helper.js');
 }
 
 interface Round {

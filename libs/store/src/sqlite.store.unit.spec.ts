@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { doc, describeStoreContract, pos } from './store-contract.spec';
+import { doc, describeStoreContract, pos } from './store-contract.spec-helper';
 import { SqliteProjectionStore } from './index';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
