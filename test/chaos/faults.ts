@@ -149,7 +149,8 @@ async function monitorRestartDuringMirrorOutage(f: ChaosFault, log: (m: string) 
         );
       },
       {
-        timeoutMs: 20_000,
+        // A fresh Node process on a loaded machine, then one sample, a still copy (1 s) and a dating.
+        timeoutMs: 30_000,
         intervalMs: 200,
         description: 'a fresh monitor to date the backlog of every flow',
       },

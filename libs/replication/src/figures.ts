@@ -95,6 +95,12 @@ export interface PartitionInput {
   recordTime?: { offset: bigint; timestampMs: number };
   /** The target projector's next offset in the remote copy, and the remote copy's history. */
   projection?: { applied: bigint; mirror: OffsetHistory };
+  /**
+   * Source offsets from `offset` on are certainly not in the target: their timestamps are newer than
+   * every record of the remote copy when it ended at `mirrorEnd` (see `unmirroredFrom` in the
+   * monitor). Valid only while the remote copy still ends there.
+   */
+  timestampBound?: { offset: bigint; mirrorEnd: bigint };
 }
 
 export interface FlowInput {
@@ -134,9 +140,21 @@ export function mappedEnd(mirrorEnd: bigint | undefined, sync?: OffsetSync): big
   return sync.upstreamOffset + 1n;
 }
 
+/**
+ * The mirrored end the figures use: the count (`mirroredEnd`), lowered to the timestamp bound while
+ * it is valid. The count takes MirrorMaker 2's duplicates (re-sent after a restart) for progress;
+ * the bound cannot be inflated by them, because a duplicate carries an old timestamp.
+ */
+export function mirroredUpTo(p: PartitionInput): bigint {
+  const m = mirroredEnd(p.source.end, p.mirrorEnd, p.sync);
+  const b = p.timestampBound;
+  if (b === undefined || p.mirrorEnd !== b.mirrorEnd || b.offset >= m) return m;
+  return b.offset < 0n ? 0n : b.offset;
+}
+
 export function partitionFigures(p: PartitionInput, now: number): PartitionFigures {
   const sourceEnd = p.source.end;
-  const mirrored = mirroredEnd(sourceEnd, p.mirrorEnd, p.sync);
+  const mirrored = mirroredUpTo(p);
   const mapped = mappedEnd(p.mirrorEnd, p.sync);
   const rpoRecords = Number(sourceEnd - mirrored);
   let rpoMs = 0;

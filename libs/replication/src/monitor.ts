@@ -5,7 +5,7 @@ import {
   flowFigures,
   type FlowInput,
   mappedEnd,
-  mirroredEnd,
+  mirroredUpTo,
   type PartitionInput,
 } from './figures';
 import { OffsetHistory } from './history';
@@ -28,6 +28,11 @@ export interface MonitorOptions {
   heartbeatMaxAgeMs?: number;
   /** No heartbeat arrived for this long: no replication latency is reported (default 3 000). */
   heartbeatFreshMs?: number;
+  /**
+   * A remote copy whose end has not moved for this long gets a timestamp bound on what it holds
+   * (default 1 000; see `boundStillMirrors`).
+   */
+  mirrorStillMs?: number;
   /** How often the timestamp of an undated backlog's oldest record is looked up again (default 5 000). */
   recordTimeRefreshMs?: number;
   /** The topic list of a region is re-read this often (default 5 000). */
@@ -67,6 +72,15 @@ interface RegionState {
   staleEpochEvents?: number;
 }
 
+/** A timestamp bound of one flow partition (`unmirroredFrom`), and how long its remote copy stood still. */
+interface MirrorBound {
+  /** The remote copy's end when last seen, and since when it has not moved. */
+  mirrorEnd: bigint;
+  stillSinceMs: number;
+  bound?: { offset: bigint; mirrorEnd: bigint; atMs: number };
+  triedAtMs?: number;
+}
+
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
 const splitKey = (k: string) => {
   const sep = k.lastIndexOf(':');
@@ -85,6 +99,7 @@ export class ReplicationMonitor {
   private readonly regions = new Map<string, RegionState>();
   private readonly topicFilter: RegExp;
   private readonly last = new Map<string, FlowFigures>();
+  private readonly mirrorBounds = new Map<string, MirrorBound>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private readonly now: () => number;
@@ -191,6 +206,7 @@ export class ReplicationMonitor {
   async tick(): Promise<void> {
     const now = this.now();
     await Promise.all([...this.regions.entries()].map(([name, st]) => this.sampleRegion(name, st, now)));
+    await this.boundStillMirrors(now);
     await this.dateUndatedBacklogs(now);
     for (const f of this.o.topology.flows)
       this.last.set(`${f.from}->${f.to}`, flowFigures(this.flowInput(f.from, f.to), now));
@@ -264,6 +280,11 @@ export class ReplicationMonitor {
       st.starts.delete(k);
       st.recordTimes.delete(k);
     }
+    // Bounds of flows out of this region whose source partition is gone.
+    for (const id of [...this.mirrorBounds.keys()]) {
+      const fromRegion = this.regions.get(id.slice(0, id.indexOf('>')));
+      if (fromRegion === st && !st.ends.has(id.slice(id.indexOf('|') + 1))) this.mirrorBounds.delete(id);
+    }
   }
 
   private async fetchAll(st: RegionState, topics: string[]): Promise<Map<string, PartitionOffsets[]>> {
@@ -294,6 +315,7 @@ export class ReplicationMonitor {
       const downHist = dst.ends.get(remote);
       const sync = dst.syncs.get(`${source}|${k}`);
       const rt = src.recordTimes.get(k);
+      const bound = this.mirrorBounds.get(`${source}>${target}|${k}`)?.bound;
       const projected =
         this.o.projectorUrls?.[target] !== undefined &&
         downHist !== undefined &&
@@ -309,6 +331,7 @@ export class ReplicationMonitor {
           ? { recordTime: { offset: rt.offset, timestampMs: rt.timestampMs } }
           : {}),
         ...(projected ? { projection: { applied: dst.applied.get(remote) ?? 0n, mirror: downHist } } : {}),
+        ...(bound ? { timestampBound: { offset: bound.offset, mirrorEnd: bound.mirrorEnd } } : {}),
       });
     }
     return {
@@ -324,6 +347,60 @@ export class ReplicationMonitor {
   }
 
   /**
+   * For a remote copy that has stood still for `mirrorStillMs` (MirrorMaker 2 down, or a quiet
+   * flow): the newest record timestamp D of the copy (ListOffsets by timestamp, `record-time.ts`),
+   * then the source's first offset with a timestamp > D. MirrorMaker 2 copies records with their
+   * timestamps and origin topics use LogAppendTime (non-decreasing per partition), so every source
+   * record from there on is certainly not in the copy — however many duplicates of older records an
+   * earlier restart left in it (they carry old timestamps). If the copy's timestamps were later than
+   * the source's, the bound is only weaker (higher), never lower than the truth. Records sharing D's
+   * millisecond count as mirrored: the bound can miss those, and the count still applies.
+   */
+  private async boundStillMirrors(now: number): Promise<void> {
+    const stillMs = this.o.mirrorStillMs ?? 1000;
+    const every = this.o.recordTimeRefreshMs ?? 5000;
+    const jobs: Promise<void>[] = [];
+    for (const f of this.o.topology.flows) {
+      const src = this.regions.get(f.from)!;
+      const dst = this.regions.get(f.to)!;
+      if (!src.reachable || !dst.reachable) continue;
+      for (const p of this.flowInput(f.from, f.to).partitions) {
+        if (p.mirrorEnd === undefined) continue;
+        const id = `${f.from}>${f.to}|${key(p.topic, p.partition)}`;
+        let mb = this.mirrorBounds.get(id);
+        if (!mb || mb.mirrorEnd !== p.mirrorEnd) {
+          // A new still period: the last bound stays for the figures' check (it no longer applies).
+          mb = { mirrorEnd: p.mirrorEnd, stillSinceMs: now, ...(mb?.bound ? { bound: mb.bound } : {}) };
+          this.mirrorBounds.set(id, mb);
+        }
+        if (now - mb.stillSinceMs < stillMs || p.mirrorEnd === 0n) continue;
+        // While the copy stands still its newest timestamp D is fixed, and so is the source's first
+        // offset after D (later source records only get later append times): one lookup per still
+        // period. A failed lookup (no timestamps, unreachable) is tried again after `every`.
+        if (mb.bound?.mirrorEnd === p.mirrorEnd) continue;
+        if (mb.triedAtMs !== undefined && now - mb.triedAtMs < every) continue;
+        mb.triedAtMs = now;
+        const entry = mb;
+        const end = p.mirrorEnd;
+        const remote = remoteTopicName(f.from, p.topic);
+        jobs.push(
+          (async () => {
+            const newest = await recordTimestampBound(
+              (ts) => dst.client.offsetAtTimestamp(remote, p.partition, ts),
+              end - 1n,
+              { notAfterMs: now },
+            );
+            if (newest === undefined) return;
+            const offset = await src.client.offsetAtTimestamp(p.topic, p.partition, newest + 1);
+            entry.bound = { offset, mirrorEnd: end, atMs: now };
+          })().catch(() => undefined),
+        );
+      }
+    }
+    await Promise.all(jobs);
+  }
+
+  /**
    * A backlog already in the log at the monitor's first sample cannot be dated by sampling: look up
    * its oldest record's timestamp in the source (ListOffsets by timestamp, `record-time.ts`), for the
    * lowest unmirrored offset over the source's flows, again every `recordTimeRefreshMs` while it drains.
@@ -334,7 +411,7 @@ export class ReplicationMonitor {
       const src = this.regions.get(f.from)!;
       if (!src.reachable) continue;
       for (const p of this.flowInput(f.from, f.to).partitions) {
-        const m = mirroredEnd(p.source.end, p.mirrorEnd, p.sync);
+        const m = mirroredUpTo(p);
         if (m >= p.source.end || !p.source.isUndated(m)) continue;
         const id = `${f.from}|${key(p.topic, p.partition)}`;
         const w = wanted.get(id);

@@ -152,6 +152,24 @@ describe('ReplicationMonitor (fake kafkajs, fake clock)', () => {
     expect((await at(T0 + 200)).drained).toBe(true);
   });
 
+  it('6d: once the copy stands still (MM2 died after a restart), its duplicates no longer hide the backlog', async () => {
+    await given(['meridian.t']);
+    await startMonitor();
+    fakeWorld.broker(A).append('meridian.t', 0, T0, 10);
+    await mm2.mirror('meridian.t', 10); // sync 9 ↔ 9
+    fakeWorld.broker(A).append('meridian.t', 0, T0 + 50, 5); // 10..14, never mirrored
+    mm2.next.set('meridian.t', 5);
+    await mm2.mirror('meridian.t', 10, false); // 5..9 again as downstream 10..14, then MM2 dies
+    expect((await at(T0 + 100)).rpoRecords).toBe(0); // the count alone is fooled
+    const f = await at(T0 + 1200); // the copy has not moved for 1.1 s: bounded by timestamps
+    expect(f.partitions[0]!.mirroredEnd).toBe('10');
+    expect(f.rpoRecords).toBe(5);
+    expect(f.rpoMs).toBeGreaterThanOrEqual(1100);
+    // When the copy moves again, the bound no longer applies (it described the old copy).
+    await mm2.mirror('meridian.t', 15); // 10..14 mirrored, sync 14 ↔ 19
+    expect((await at(T0 + 1300)).rpoRecords).toBe(0);
+  });
+
   it('6e: a partitioned flow shows no replication latency, only a growing heartbeat age', async () => {
     await given(['meridian.t']);
     await startMonitor();
