@@ -12,17 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
-import {
-  aggregateTopic,
-  ConfluentSchemaRegistry,
-  DLQ_HEADERS,
-  EventSerde,
-  type MeridianEvent,
-} from '@meridian/contract';
+import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { PROFILE } from '@meridian/domain';
 import { DEFAULT_MAX_FORWARD_SKEW_MS } from '@meridian/projector';
 import { localKafka, uniqueName, waitFor } from '@meridian/testing';
-import { remoteTopicName } from '@meridian/topology';
+import { remoteTopicName, aggregateTopic } from '@meridian/topology';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
 
 const TOPIC = aggregateTopic(PROFILE);

@@ -6,18 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Producer } from 'kafkajs';
-import {
-  aggregateTopic,
-  ConfluentSchemaRegistry,
-  DLQ_HEADERS,
-  EventSerde,
-  type MeridianEvent,
-} from '@meridian/contract';
+import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { PROFILE, profileSteps } from '@meridian/domain';
 import { EventPublisher } from '@meridian/publisher';
 import { localKafka, readRecords, uniqueName, waitFor, type ReadRecord } from '@meridian/testing';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
-import { deadLetterTopic } from '@meridian/topology';
+import { deadLetterTopic, aggregateTopic } from '@meridian/topology';
 
 const TOPIC = aggregateTopic(PROFILE);
 const DLQ_TOPIC = deadLetterTopic(REGION);

@@ -5,12 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { AGGREGATE_TYPES, aggregateTopic } from '@meridian/contract';
+import { AGGREGATE_TYPES } from '@meridian/contract';
 import { profileSteps } from '@meridian/domain';
 import { EventPublisher } from '@meridian/publisher';
 import { type FlowFigures, ReplicationMonitor } from '@meridian/replication';
 import { localKafka, uniqueName, waitFor } from '@meridian/testing';
-import { loadTopology, remoteTopicName } from '@meridian/topology';
+import { loadTopology, remoteTopicName, aggregateTopic } from '@meridian/topology';
 
 const root = join(__dirname, '..');
 const cli = (...args: string[]) =>

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { AGGREGATE_TYPES } from '@meridian/contract';
-import { sourceTopicPattern } from '@meridian/projector';
+import { sourceTopicPattern } from '@meridian/topology';
 import { LOCAL_REGIONS, localKafka, uniqueName, waitFor } from '@meridian/testing';
 import type { TestStore } from './stores';
 

@@ -1,6 +1,13 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { AGGREGATE_TYPES, aggregateTopic, ConfluentSchemaRegistry, registerAll } from '@meridian/contract';
-import { bootstrapServers, deadLetterTopic, registryUrl, type Topology } from '@meridian/topology';
+import { AGGREGATE_TYPES, ConfluentSchemaRegistry, registerAll } from '@meridian/contract';
+import {
+  aggregateTopic,
+  bootstrapServers,
+  deadLetterTopic,
+  isMirroredTopic,
+  registryUrl,
+  type Topology,
+} from '@meridian/topology';
 
 /**
  * What Meridian needs in every region before a service writes: one topic per aggregate type
@@ -25,7 +32,7 @@ export async function bootstrapRegions(t: Topology, log: (m: string) => void): P
               // The broker stamps each record with its own clock: the projectors' skew decision
               // compares an event's HLC with this stamp, which MirrorMaker 2 carries to every region
               // unchanged (it does not sync message.timestamp.type, so mirrored copies keep it).
-              ...(topic.startsWith('meridian.') && topic !== deadLetterTopic(r.name)
+              ...(!isMirroredTopic(topic) && topic !== deadLetterTopic(r.name)
                 ? { configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }
                 : {}),
             })),

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, type INestApplication, Module, Res } from '@ne
 import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
-import { AGGREGATE_TYPES, aggregateTopic } from '@meridian/contract';
+import { aggregateTopic } from '@meridian/topology';
+import { AGGREGATE_TYPES } from '@meridian/contract';
 import { registerMonitorMetrics, ReplicationMonitor } from '@meridian/replication';
 import type { Topology } from '@meridian/topology';
 

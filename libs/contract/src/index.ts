@@ -37,9 +37,6 @@ export { ConfluentSchemaRegistry, type ConfluentRegistryOptions } from './conflu
 export {
   EventSerde,
   generatedReaders,
-  aggregateTopic,
-  isMirroredTopic,
-  LOCAL_TOPIC_PREFIX,
   MAGIC_BYTE,
   type SerdeOptions,
   type EncodedEvent,

@@ -7,6 +7,7 @@
  * neither side calls the registry.
  */
 import type { Resolver, Type } from 'avsc';
+import { isMirroredTopic } from '@meridian/topology';
 import { ContractError, InvalidEventError, UnknownSchemaError } from './errors';
 import { EVENT_SCHEMAS, type EventName, type MeridianEvent } from './generated';
 import { FINGERPRINT_HEADER, SUBJECT_HEADER, headerString, type KafkaHeaders } from './headers';
@@ -15,19 +16,7 @@ import { fingerprintOf, parseAvro } from './schema-set';
 
 export const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
-/** Prefix of the topics a region writes itself; MirrorMaker 2 prefixes mirrored ones with `<region>.`. */
-export const LOCAL_TOPIC_PREFIX = 'meridian.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The topic events of `aggregateType` are written to in their origin region. */
-export function aggregateTopic(aggregateType: string): string {
-  return `${LOCAL_TOPIC_PREFIX}${aggregateType}`;
-}
-
-/** True for `<region>.meridian.<x>` (a MirrorMaker 2 copy), false for `meridian.<x>`. */
-export function isMirroredTopic(topic: string): boolean {
-  return !topic.startsWith(LOCAL_TOPIC_PREFIX);
-}
 
 /** A schema this build can read (and write): its full name and self-contained text. */
 export interface ReaderSchema {

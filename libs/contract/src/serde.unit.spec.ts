@@ -5,7 +5,8 @@ import { FINGERPRINT_HEADER, SUBJECT_HEADER } from './headers';
 import { InMemorySchemaRegistry } from './in-memory-registry';
 import { deadLetterHeaders } from './dead-letter';
 import { registerAll } from './registration';
-import { EventSerde, generatedReaders, isMirroredTopic, type ReaderSchema } from './serde';
+import { EventSerde, generatedReaders, type ReaderSchema } from './serde';
+import { isMirroredTopic } from '@meridian/topology';
 
 const LOCAL = { topic: 'meridian.profile' } as const;
 const MIRRORED = { topic: 'us-east.meridian.profile' } as const;

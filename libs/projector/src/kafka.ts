@@ -1,16 +1,9 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DLQ_HEADERS } from '@meridian/contract';
+import { sourceTopicPattern } from '@meridian/topology';
 import { type DeadLetterSink, type Poison, type ProjectionEngine, RetriableBatchError } from './engine';
 import { PositionAheadOfLogError } from './errors';
-
-/**
- * Every topic of `aggregateTypes`, local (`meridian.profile`) or mirrored from any region
- * (`us-west.meridian.profile`): a region added later is picked up without a code change.
- */
-export function sourceTopicPattern(aggregateTypes: readonly string[]): RegExp {
-  return new RegExp(`^(?:[a-z][a-z0-9-]*\\.)?meridian\\.(?:${aggregateTypes.join('|')})$`);
-}
 
 /** Produces poison records, unchanged, to the region's dead-letter topic with the reason in headers. */
 export class KafkaDeadLetterSink implements DeadLetterSink {

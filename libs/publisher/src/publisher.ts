@@ -1,7 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import pino, { type Logger } from 'pino';
+import { aggregateTopic } from '@meridian/topology';
 import {
-  aggregateTopic,
   ConfluentSchemaRegistry,
   ContractError,
   EventSerde,

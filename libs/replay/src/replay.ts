@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
+import { sourceTopicPattern } from '@meridian/topology';
 import {
   type AggregateModel,
   DEFAULT_MAX_FORWARD_SKEW_MS,
   type Poison,
   ProjectionEngine,
   RetriableBatchError,
-  sourceTopicPattern,
 } from '@meridian/projector';
 import {
   createProjectionStore,

@@ -373,7 +373,9 @@ export class ReplicationMonitor {
           mb = { mirrorEnd: p.mirrorEnd, stillSinceMs: now, ...(mb?.bound ? { bound: mb.bound } : {}) };
           this.mirrorBounds.set(id, mb);
         }
-        if (now - mb.stillSinceMs < stillMs || p.mirrorEnd === 0n) continue;
+        // First sight of a copy (a monitor just started, perhaps during an outage): bound it at once,
+        // or its first figures would count the duplicates. Later, only a copy standing still.
+        if (p.mirrorEnd === 0n || (mb.bound !== undefined && now - mb.stillSinceMs < stillMs)) continue;
         // While the copy stands still its newest timestamp D is fixed, and so is the source's first
         // offset after D (later source records only get later append times): one lookup per still
         // period. A failed lookup (no timestamps, unreachable) is tried again after `every`.

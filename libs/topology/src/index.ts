@@ -12,7 +12,11 @@ export {
   topologiesDir,
 } from './load';
 export {
+  aggregateTopic,
   checkpointsTopic,
+  isMirroredTopic,
+  LOCAL_TOPIC_PREFIX,
+  sourceTopicPattern,
   deadLetterTopic,
   HEARTBEATS_TOPIC,
   mirroredHeartbeatsTopic,
