@@ -143,9 +143,16 @@ async function monitorRestartDuringMirrorOutage(f: ChaosFault, log: (m: string) 
         flows = ((await res.json()) as { flows: MonitorFlow[] }).flows.filter((x) => x.target === f.region);
         // Until a backlog that predates its first sample is dated from the records' timestamps, the
         // monitor says so (`undated`, never within target); wait for the dated figure.
+        // A flow not measured yet (stale, no partitions: a region has not answered the fresh
+        // monitor) says nothing either way: wait for figures measured on both sides.
         return (
           flows.length > 0 &&
-          flows.every((x) => x.partitions.every((p) => p.rpoRecords === 0 || p.rpoDating !== 'undated'))
+          flows.every(
+            (x) =>
+              !x.stale &&
+              x.partitions.length > 0 &&
+              x.partitions.every((p) => p.rpoRecords === 0 || p.rpoDating !== 'undated'),
+          )
         );
       },
       {

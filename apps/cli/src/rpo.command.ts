@@ -20,7 +20,13 @@ function render(flows: FlowFigures[]): string {
       f.rpoRecords,
       ms(f.rpoMs),
       ms(f.rpoTargetMs),
-      f.stale ? `STALE for ${ms(f.staleForMs)} (last known)` : f.withinTarget ? 'within target' : 'BREACHING',
+      !f.measured
+        ? 'NOT MEASURED yet (a region has not answered)'
+        : f.stale
+          ? `STALE for ${ms(f.staleForMs)} (last known)`
+          : f.withinTarget
+            ? 'within target'
+            : 'BREACHING',
       f.projectionLagRecords === undefined ? '–' : `${f.projectionLagRecords} (${ms(f.projectionLagMs)})`,
       ms(f.replicationLatencyMs),
     ]);

@@ -68,6 +68,12 @@ export interface FlowFigures {
    */
   stale: boolean;
   staleForMs?: number;
+  /**
+   * Both regions have been sampled at least once. Until then (a monitor just started, a region down
+   * since before) the flow is stale and its figures are not measurements: `rpoRecords`/`rpoMs` 0 say
+   * nothing was counted, not that nothing is at risk.
+   */
+  measured: boolean;
   updatedAtMs: number;
   partitions: PartitionFigures[];
 }
@@ -233,6 +239,7 @@ export function flowFigures(f: FlowInput, now: number): FlowFigures {
     rpoMs,
     rpoTargetMs: f.rpoTargetMs,
     withinTarget: !stale && !undated && rpoMs <= f.rpoTargetMs,
+    measured: src.lastSampleMs !== undefined && dst.lastSampleMs !== undefined,
     drained: !stale && partitions.every((p) => p.drained),
     ...(lagged.length > 0
       ? {

@@ -122,6 +122,19 @@ describe('ReplicationMonitor (fake kafkajs, fake clock)', () => {
     expect(f.rpoMs).toBeGreaterThanOrEqual(30_000);
   });
 
+  it('6a: started while the source does not answer, the flow is stale and not measured (not "0 at risk")', async () => {
+    await given(['meridian.t']);
+    fakeWorld.broker(A).append('meridian.t', 0, T0 - 10_000, 5);
+    fakeWorld.broker(A).up = false;
+    await startMonitor();
+    let f = await at(T0);
+    expect(f).toMatchObject({ stale: true, measured: false, withinTarget: false, drained: false });
+    fakeWorld.broker(A).up = true;
+    f = await at(T0 + 100);
+    expect(f).toMatchObject({ stale: false, measured: true, rpoRecords: 5, withinTarget: true });
+    expect(f.rpoMs).toBeGreaterThanOrEqual(10_000);
+  });
+
   it('6c: with the target silent, what the source acknowledged since is counted', async () => {
     await given(['meridian.t']);
     await startMonitor();
