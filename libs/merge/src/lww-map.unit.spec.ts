@@ -10,7 +10,13 @@ import {
   type LwwMap,
   type Value,
 } from './index';
-import { configureFastCheck, describeMergeLaws, hlcArb, reachableStates, valueArb } from './fc-support.spec-helper';
+import {
+  configureFastCheck,
+  describeMergeLaws,
+  hlcArb,
+  reachableStates,
+  valueArb,
+} from './fc-support.spec-helper';
 
 configureFastCheck(__filename);
 
