@@ -13,7 +13,7 @@ import {
 } from '@meridian/testing';
 import { readTopicToEnd } from '../support/kafka';
 import { WanControl } from '@meridian/wan';
-import type { ChaosRegion, ChaosWorkload } from './workload';
+import { registerPendingSchemas, type ChaosRegion, type ChaosWorkload } from './workload';
 
 const repoRoot = findRepoRoot();
 export const topology = loadTopology('active-active', repoRoot);
@@ -278,8 +278,9 @@ export async function runFaults(
   }
 }
 
-/** Back to a whole topology: a clean WAN and every process running. */
+/** Back to a whole topology: a clean WAN, every process running, no schema left half-registered. */
 export async function healEverything(): Promise<void> {
   await wan.heal();
   await upEverything();
+  await registerPendingSchemas();
 }

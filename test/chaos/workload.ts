@@ -6,7 +6,12 @@
  * acknowledgements after it; one region also runs an in-process writer whose clock is skewed within
  * the bound, and one whose clock is past it. Every outcome is recorded for the checks.
  */
-import { ConfluentSchemaRegistry, generatedReaders, type ReaderSchema } from '@meridian/contract';
+import {
+  ConfluentSchemaRegistry,
+  ContractError,
+  generatedReaders,
+  type ReaderSchema,
+} from '@meridian/contract';
 import { PROFILE, profileSteps } from '@meridian/domain';
 import {
   EventPublisher,
@@ -16,7 +21,7 @@ import {
   PublisherError,
 } from '@meridian/publisher';
 import { mulberry32 } from '@meridian/random';
-import { LOCAL_APPS, LOCAL_REGIONS, LOCAL_REGISTRIES } from '@meridian/testing';
+import { LOCAL_APPS, LOCAL_REGIONS, LOCAL_REGISTRIES, WaitAbortError, waitFor } from '@meridian/testing';
 
 export const CHAOS_REGIONS = LOCAL_APPS;
 export type ChaosRegion = keyof typeof CHAOS_REGIONS;
@@ -102,6 +107,40 @@ function certainlyNotStored(res: { status: number; error?: string }): boolean {
   return (
     res.status === 503 && ['NOT_STORED', 'NOT_WRITER', 'SHUTTING_DOWN', 'NO_REGION'].includes(res.error ?? '')
   );
+}
+
+/**
+ * Schemas a late-schema writer used that are not yet registered everywhere. A seed that fails before
+ * its fault is undone must not leave them unregistered: every later seed's projectors would hold
+ * that partition back and then dead-letter it (`registerPendingSchemas`, called when healing).
+ */
+const pendingSchemas = new Set<ReaderSchema>();
+
+/**
+ * Registers in every region's registry (idempotent), retrying a registry that is slow or down for a
+ * while: on a loaded machine one registration has taken ~9 s, past the client's 5 s timeout.
+ */
+async function registerInEveryRegion(schema: ReaderSchema): Promise<void> {
+  for (const r of REGION_NAMES) {
+    const registry = new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[r], requestTimeoutMs: 15_000 });
+    await waitFor(
+      () =>
+        registry.register(schema.fullName, schema.text).then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof ContractError && !e.retriable) throw new WaitAbortError(e.message, { cause: e });
+            throw e;
+          },
+        ),
+      { timeoutMs: 60_000, intervalMs: 500, description: `${schema.fullName} registered in ${r}` },
+    );
+  }
+  pendingSchemas.delete(schema);
+}
+
+/** Registers everywhere every late schema a failed seed left behind. */
+export async function registerPendingSchemas(): Promise<void> {
+  for (const s of [...pendingSchemas]) await registerInEveryRegion(s);
 }
 
 export class ChaosWorkload {
@@ -332,15 +371,9 @@ export class ChaosWorkload {
         }
       })(),
     );
-    return {
-      registerEverywhere: async () => {
-        for (const r of REGION_NAMES)
-          await new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES[r] }).register(
-            evolved.fullName,
-            evolved.text,
-          );
-      },
-    };
+    const registerEverywhere = () => registerInEveryRegion(evolved);
+    pendingSchemas.add(evolved);
+    return { registerEverywhere };
   }
 
   /**

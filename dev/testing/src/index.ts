@@ -1,4 +1,4 @@
-export { waitFor, WaitTimeoutError, type WaitOptions } from '@meridian/local';
+export { WaitAbortError, waitFor, WaitTimeoutError, type WaitOptions } from '@meridian/local';
 export { uniqueName } from './names';
 export {
   LOCAL_APPS,
