@@ -84,8 +84,10 @@ async function secondProjector(f: ChaosFault, log: (m: string) => void): Promise
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Node, Nest and kafkajs take seconds to start on a loaded machine: the bound is the start, not the slot.
-  const boundMs = Math.max(f.durationMs, 20_000);
+  // Node, Nest and kafkajs take seconds to start on a loaded machine (after a 2-minute restart of
+  // MirrorMaker 2 the projectors are catching up too): the bound is the start, not the slot. It
+  // only waits longer for the refusal: one still running when it ends is a failure, as before.
+  const boundMs = Math.max(f.durationMs, 60_000);
   const code = await Promise.race([
     exited,
     new Promise<'running'>((r) => setTimeout(() => r('running'), boundMs)),
