@@ -193,43 +193,42 @@ export const upEverything = () => localUp('active-active');
 type Undo = (() => Promise<void>) | undefined;
 
 async function apply(f: ChaosFault, workload: ChaosWorkload, log: (m: string) => void): Promise<Undo> {
+  if (f.kind === 'late-schema') {
+    // Registered in the other regions only at the end of the slot: their projectors hold back.
+    const late = workload.lateSchemaWriter(f.region as ChaosRegion, String(f.atMs));
+    return async () => {
+      await late.registerEverywhere();
+      log(`the new TagAdded version of ${f.region}'s writer registered in every region`);
+    };
+  }
+  await inject(f, log);
+  return undefined;
+}
+
+async function inject(f: ChaosFault, log: (m: string) => void): Promise<void> {
   switch (f.kind) {
-    case 'late-schema': {
-      // Registered in the other regions only at the end of the slot: their projectors hold back.
-      const late = workload.lateSchemaWriter(f.region as ChaosRegion, String(f.atMs));
-      return async () => {
-        await late.registerEverywhere();
-        log(`the new TagAdded version of ${f.region}'s writer registered in every region`);
-      };
-    }
     case 'partition':
-      await wan.isolate(f.region, 'partition');
-      return undefined;
+      return wan.isolate(f.region, 'partition');
     case 'half-open':
-      await wan.isolate(f.region, 'half-open');
-      return undefined;
+      return wan.isolate(f.region, 'half-open');
     case 'link-delay':
       await wan.set(f.region, f.peer!, { delayMs: f.delayMs! });
       await wan.set(f.peer!, f.region, { delayMs: f.delayMs! });
-      return undefined;
+      return;
     case 'broker-kill':
-      await stack.kill(f.region);
-      return undefined;
+      return stack.kill(f.region);
     case 'mirror-kill':
-      await stack.stopProcess(`mm2-${f.region}`, { kill: true });
-      return undefined;
+      return stack.stopProcess(`mm2-${f.region}`, { kill: true });
     case 'projector-kill':
-      await stack.stopProcess(`projector-${f.region}`, { kill: true });
-      return undefined;
+      return stack.stopProcess(`projector-${f.region}`, { kill: true });
     case 'projector-crash':
-      await crashProjector(f, f.durationMs, log);
-      return undefined;
+      return crashProjector(f, f.durationMs, log);
     case 'second-projector':
-      await secondProjector(f, log);
-      return undefined;
+      return secondProjector(f, log);
     case 'monitor-restart':
-      await monitorRestartDuringMirrorOutage(f, log);
-      return undefined;
+      return monitorRestartDuringMirrorOutage(f, log);
+    case 'late-schema':
+      return; // applied by `apply`, which keeps its undo
   }
 }
 

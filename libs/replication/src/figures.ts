@@ -103,8 +103,8 @@ export interface PartitionInput {
   projection?: { applied: bigint; mirror: OffsetHistory };
   /**
    * Source offsets from `offset` on are certainly not in the target: their timestamps are newer than
-   * every record of the remote copy when it ended at `mirrorEnd` (see `unmirroredFrom` in the
-   * monitor). Valid only while the remote copy still ends there.
+   * every record of the remote copy when it ended at `mirrorEnd` (see `boundStillMirrors` in
+   * the monitor). Valid only while the remote copy still ends there.
    */
   timestampBound?: { offset: bigint; mirrorEnd: bigint };
 }

@@ -72,12 +72,12 @@ interface RegionState {
   staleEpochEvents?: number;
 }
 
-/** A timestamp bound of one flow partition (`unmirroredFrom`), and how long its remote copy stood still. */
+/** A timestamp bound of one flow partition (`boundStillMirrors`), and how long its remote copy stood still. */
 interface MirrorBound {
   /** The remote copy's end when last seen, and since when it has not moved. */
   mirrorEnd: bigint;
   stillSinceMs: number;
-  bound?: { offset: bigint; mirrorEnd: bigint; atMs: number };
+  bound?: { offset: bigint; mirrorEnd: bigint };
   triedAtMs?: number;
 }
 
@@ -331,7 +331,7 @@ export class ReplicationMonitor {
           ? { recordTime: { offset: rt.offset, timestampMs: rt.timestampMs } }
           : {}),
         ...(projected ? { projection: { applied: dst.applied.get(remote) ?? 0n, mirror: downHist } } : {}),
-        ...(bound ? { timestampBound: { offset: bound.offset, mirrorEnd: bound.mirrorEnd } } : {}),
+        ...(bound ? { timestampBound: bound } : {}),
       });
     }
     return {
@@ -394,7 +394,7 @@ export class ReplicationMonitor {
             );
             if (newest === undefined) return;
             const offset = await src.client.offsetAtTimestamp(p.topic, p.partition, newest + 1);
-            entry.bound = { offset, mirrorEnd: end, atMs: now };
+            entry.bound = { offset, mirrorEnd: end };
           })().catch(() => undefined),
         );
       }
