@@ -9,6 +9,7 @@ import { canonicalEncode } from '@meridian/merge';
 import { waitFor } from '@meridian/testing';
 import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec-helper';
 import { PostgresProjectionStore, SqliteProjectionStore, type ProjectionStore } from './index';
+import { writerLockKey } from './postgres.store';
 
 const URL = process.env.MERIDIAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `meridian_test_${randomUUID().slice(0, 8)}`;
@@ -187,6 +188,21 @@ describe('PostgresProjectionStore', () => {
     await s.commit({ documents: [doc('profile', 'a', 2)], positions: [pos(0, 2)] });
     expect((await s.getDocument('profile', 'a'))?.state).toBe(2);
     await expect(track(pgStore(schema)).init()).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+  });
+
+  it('never commits while its lock session no longer holds the lock, even before the client hears of it', async () => {
+    const schema = newSchema();
+    const s = track(pgStore(schema));
+    await s.init();
+    // The window the server opens when it ends a session: the lock is free, the client has not yet
+    // seen 'end'. Freed here on the session itself, so that the client certainly has not heard.
+    const lock = (s as unknown as { lock: { client: { query(q: string, v: unknown[]): Promise<unknown> } } })
+      .lock;
+    await lock.client.query('SELECT pg_advisory_unlock($1::bigint)', [writerLockKey(schema).key]);
+    await s.commit({ documents: [doc('profile', 'a', 1)], positions: [pos(0, 1)] });
+    // The commit took the lock again before writing: a second store is still refused.
+    await expect(track(pgStore(schema)).init()).rejects.toMatchObject({ code: 'STORE_LOCKED' });
+    expect((await s.getDocument('profile', 'a'))?.state).toBe(1);
   });
 
   it('fences a writer whose lock session died once another store took over: no lost update', async () => {

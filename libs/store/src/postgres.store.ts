@@ -140,8 +140,17 @@ export function writerLockKey(schema: string): { key: string; classid: number; o
 /** The connection holding the advisory lock, and why it stopped holding it (if it did). */
 interface WriterLock {
   readonly client: Client;
+  /** The server process of `client`: the lock is ours while pg_locks shows it granted to this pid. */
+  pid: number;
   lost: string | undefined;
 }
+
+/**
+ * Thrown inside a write transaction when our lock session no longer holds the advisory lock but
+ * no one else has taken the store (the owner row is still ours): the session died and the client
+ * has not heard yet. The commit retakes the lock and runs again.
+ */
+class LockSessionGone extends Error {}
 
 function positionArrays(ps: readonly PreparedPosition[]): unknown[] {
   return [
@@ -175,8 +184,17 @@ export class PostgresProjectionStore implements ProjectionStore {
     this.s = s;
     this.lockKey = writerLockKey(this.config.schema);
     this.sql = {
-      // A row lock as well as a check: a writer taking over waits for this commit to end.
-      checkWriter: `UPDATE ${s}.store_meta SET value = value WHERE key = 'writer' AND value = $1`,
+      // A row lock as well as a check: a writer taking over waits for this commit to end. And the
+      // advisory lock must still be granted to our lock session: its death reaches the client only
+      // later ('end'/'error'), and a commit in between would write with no lock held.
+      checkWriter: `
+        SELECT value = $1 AS mine, EXISTS (
+          SELECT 1 FROM pg_locks AS l
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid = $4
+            AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ) AS locked
+        FROM ${s}.store_meta WHERE key = 'writer' FOR UPDATE`,
       setWriter: `
         INSERT INTO ${s}.store_meta (key, value) VALUES ('writer', $1)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
@@ -311,7 +329,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       // A dead peer is noticed by TCP, not only at the next query.
       keepAlive: true,
     });
-    const lock: WriterLock = { client, lost: undefined };
+    const lock: WriterLock = { client, pid: 0, lost: undefined };
     // Without listeners a broken idle connection would crash the process; the next write sees `lost`.
     client.on('error', (e) => {
       lock.lost ??= `lock connection failed: ${e.message}`;
@@ -321,10 +339,12 @@ export class PostgresProjectionStore implements ProjectionStore {
     });
     try {
       await client.connect();
-      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
-        this.lockKey.key,
-      ]);
+      const r = await client.query<{ ok: boolean; pid: number }>(
+        'SELECT pg_try_advisory_lock($1::bigint) AS ok, pg_backend_pid() AS pid',
+        [this.lockKey.key],
+      );
       if (r.rows[0]?.ok !== true) throw new StoreLockedError(this.name(), await this.holder(client, true));
+      lock.pid = r.rows[0].pid;
       return lock;
     } catch (e) {
       await client.end().catch(() => undefined);
@@ -387,8 +407,46 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   /** First statement of every write transaction. */
   private async checkWriter(c: PoolClient): Promise<void> {
-    const r = await c.query(this.sql.checkWriter as string, [this.writerText]);
-    if (r.rowCount !== 1) throw this.fence(await this.holder(c, false));
+    const lock = this.lock;
+    const r = await c.query<{ mine: boolean; locked: boolean }>(this.sql.checkWriter as string, [
+      this.writerText,
+      this.lockKey.classid,
+      this.lockKey.objid,
+      lock?.pid ?? 0,
+    ]);
+    const row = r.rows[0];
+    if (row?.mine !== true) throw this.fence(await this.holder(c, false));
+    if (!row.locked) {
+      if (lock) lock.lost ??= `the advisory lock is no longer held by its session (pid ${lock.pid})`;
+      throw new LockSessionGone();
+    }
+  }
+
+  /**
+   * A write transaction run while we hold the store: if the lock session turns out dead inside it,
+   * the lock is retaken (or we are fenced) and the transaction runs once more.
+   */
+  private async writeTransaction(what: string, fn: (c: PoolClient) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.ensureWriter();
+      try {
+        await this.transaction(what, async (c) => {
+          await this.checkWriter(c);
+          await fn(c);
+        });
+        return;
+      } catch (e) {
+        if (!(e instanceof LockSessionGone)) throw e;
+        if (attempt >= 2)
+          throw new StoreError(
+            'STORE_UNAVAILABLE',
+            `postgres ${what}: the writer lock was lost twice in a row`,
+            {
+              retriable: true,
+            },
+          );
+      }
+    }
   }
 
   private fence(holder: StoreWriter | undefined): WriterLockLostError {
@@ -458,8 +516,7 @@ export class PostgresProjectionStore implements ProjectionStore {
         : cmp(x.aggregateType, y.aggregateType),
     );
     b.positions.sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : cmp(x.topic, y.topic)));
-    await this.ensureWriter();
-    await this.transaction('commit', (c) => this.write(c, b));
+    await this.writeTransaction('commit', (c) => this.write(c, b));
   }
 
   async stateDigest(aggregateType?: string): Promise<StateDigest> {
@@ -514,9 +571,7 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async truncate(): Promise<void> {
     this.requirePool();
-    await this.ensureWriter();
-    await this.transaction('truncate', async (c) => {
-      await this.checkWriter(c);
+    await this.writeTransaction('truncate', async (c) => {
       await c.query(`TRUNCATE ${this.s}.documents, ${this.s}.positions`);
       await c.query(`UPDATE ${this.s}.counters SET value = 0`);
     });
@@ -535,7 +590,6 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 
   private async write(c: PoolClient, b: PreparedBatch): Promise<void> {
-    await this.checkWriter(c);
     for (let i = 0; i < b.documents.length; i += DOCUMENTS_PER_STATEMENT) {
       const chunk = b.documents.slice(i, i + DOCUMENTS_PER_STATEMENT);
       const values: unknown[] = [];
@@ -632,6 +686,7 @@ export class PostgresProjectionStore implements ProjectionStore {
         // The connection is unusable: destroy it rather than return it to the pool. `e` is what we report.
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       }
+      if (e instanceof LockSessionGone) throw e;
       throw mapError(e, what);
     } finally {
       client.removeListener('error', onError);
