@@ -16,6 +16,7 @@ import {
   type Topology,
 } from '@meridian/topology';
 import { LocalError } from './errors';
+import { checkPrerequisites } from './prerequisites';
 import { ensureKafkaJars, kafkaClasspath, kafkaVersion } from './kafka-jars';
 import type { LocalPaths } from './paths';
 import { brokerReady, probeMirroredHeartbeats, registryReady } from './probes';
@@ -161,9 +162,7 @@ export class LocalStack {
         'TOPOLOGY_MISMATCH',
       );
     }
-    const javaCheck = spawnSync('java', ['-version'], { encoding: 'utf8' });
-    if (javaCheck.error)
-      throw new LocalError('`java` not found: install a JDK 17 (Debian: openjdk-17-jdk)', 'JAVA_MISSING');
+    checkPrerequisites(t);
     await ensureKafkaJars(this.paths, (m) => this.log.info(m));
     const classpath = kafkaClasspath(this.paths);
     const registryJarPath = t.regions.some((r) => r.registry)
@@ -223,11 +222,6 @@ export class LocalStack {
       );
     }
     if (t.regions.some((r) => r.etcd)) {
-      if (spawnSync('etcd', ['--version'], { encoding: 'utf8' }).error)
-        throw new LocalError(
-          '`etcd` not found: install it (Debian: apt-get install etcd-server)',
-          'ETCD_MISSING',
-        );
       for (const r of t.regions) {
         const name = `etcd-${r.name}`;
         if (!r.etcd || running(name)) continue;

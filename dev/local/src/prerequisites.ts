@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import type { Topology } from '@meridian/topology';
+import { LocalError } from './errors';
+
+/** Whether `command --version`-style probing finds the program. */
+export type CommandProbe = (command: string, args: readonly string[]) => boolean;
+
+const runs: CommandProbe = (command, args) => !spawnSync(command, [...args], { encoding: 'utf8' }).error;
+
+/**
+ * Every system program the topology needs, checked before anything starts: a missing one would
+ * otherwise surface halfway through `up`, with brokers already running.
+ */
+export function checkPrerequisites(t: Pick<Topology, 'regions'>, probe: CommandProbe = runs): void {
+  if (!probe('java', ['-version']))
+    throw new LocalError(
+      '`java` not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)',
+      'JAVA_MISSING',
+    );
+  if (t.regions.some((r) => r.etcd) && !probe('etcd', ['--version']))
+    throw new LocalError(
+      '`etcd` not found: install it (Debian: apt-get install etcd-server etcd-client)',
+      'ETCD_MISSING',
+    );
+}
