@@ -79,6 +79,29 @@ describe('profile-service input edge', () => {
     });
   });
 
+  describe('the aggregate id follows the one rule the store and the read API use', () => {
+    const at = (id: string) => fetch(`${base}/profiles/${encodeURIComponent(id)}/logins`, { method: 'POST' });
+
+    it.each(['ana@example.com', 'order/123', 'Zoë', 'x'.repeat(512)])(
+      '%j → 200, published under it',
+      async (id) => {
+        const res = await at(id);
+        expect(res.status).toBe(200);
+        expect(publish).toHaveBeenCalledWith('profile', id, expect.anything(), expect.anything());
+      },
+    );
+
+    it.each([
+      ['x'.repeat(513), 'id must be a string of 1..512 characters'],
+      ['a\tb', 'contains a control character'],
+    ])('%j → 400 naming the field, nothing published', async (id, message) => {
+      const res = await at(id);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain(message);
+      expect(publish).not.toHaveBeenCalled();
+    });
+  });
+
   async function refused(
     req: [method: string, path: string, body?: string | Uint8Array, headers?: Record<string, string>],
     status: number,

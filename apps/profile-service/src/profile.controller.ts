@@ -17,7 +17,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { register } from 'prom-client';
-import { PROFILE, profileSteps, type ProfileStep } from '@meridian/domain';
+import { PROFILE, aggregateIdProblem, profileSteps, type ProfileStep } from '@meridian/domain';
 import { EventPublisher, IDEMPOTENCY_KEY, type PublishedEvent } from '@meridian/publisher';
 import {
   CreditDto,
@@ -29,7 +29,7 @@ import {
   UpdateProfileDto,
 } from './dto';
 
-const ID = /^[A-Za-z0-9._-]{1,128}$/;
+const SESSION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function checkParam(name: string, value: string, re: RegExp): string {
@@ -74,7 +74,8 @@ export class ProfileController {
   constructor(private readonly publisher: EventPublisher) {}
 
   private async write(id: string, steps: ProfileStep[], w: WriteContext): Promise<WriteResult> {
-    checkParam('id', id, ID);
+    const idProblem = aggregateIdProblem(id, 'id');
+    if (idProblem !== undefined) throw new BadRequestException(idProblem);
     const key = w.idempotencyKey;
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
       throw new BadRequestException(`Idempotency-Key header: must match ${IDEMPOTENCY_KEY.source}`);
@@ -174,7 +175,7 @@ export class ProfileController {
   ) {
     return this.write(
       id,
-      [profileSteps.endSession(checkParam('sessionId', sessionId, ID), body?.reason ?? 'logout')],
+      [profileSteps.endSession(checkParam('sessionId', sessionId, SESSION_ID), body?.reason ?? 'logout')],
       w,
     );
   }

@@ -12,19 +12,20 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { register } from 'prom-client';
+import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
 import { type Document, documentVersion, readDocument } from '@meridian/merge';
 import { Projector } from './projector';
 
 /** Edge caches may serve a copy for 1 s and revalidate with the ETag (a 304 costs one digest compare). */
 const CACHE_CONTROL = 'public, max-age=0, s-maxage=1, stale-while-revalidate=5';
-const ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 @Controller()
 export class ReadController {
   constructor(@Inject(Projector) private readonly projector: Projector) {}
 
   private async load(type: string, id: string) {
-    if (!ID.test(id)) throw new HttpException(`aggregateId must match ${ID.source}`, HttpStatus.BAD_REQUEST);
+    const problem = aggregateTypeProblem(type, 'type') ?? aggregateIdProblem(id, 'id');
+    if (problem !== undefined) throw new HttpException(problem, HttpStatus.BAD_REQUEST);
     const stored = await this.projector.store.getDocument(type, id);
     if (!stored) throw new NotFoundException(`no ${type} ${id} in ${this.projector.config.REGION}`);
     return stored;

@@ -7,3 +7,9 @@ export {
   type ProfilePayload,
   type ProfileStep,
 } from './profile';
+export {
+  AGGREGATE_TYPE_PATTERN,
+  MAX_AGGREGATE_ID_LENGTH,
+  aggregateIdProblem,
+  aggregateTypeProblem,
+} from './ids';

@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
 import pino, { type Logger } from 'pino';
 import { aggregateTopic } from '@meridian/topology';
 import {
@@ -331,6 +332,9 @@ export class EventPublisher {
     steps: readonly WriteStep[],
     ctx: PublishContext = {},
   ): Promise<PublishedEvent[]> {
+    const keyProblem = aggregateTypeProblem(aggregateType) ?? aggregateIdProblem(aggregateId);
+    if (keyProblem !== undefined)
+      throw new PublisherError(`invalid event: ${keyProblem}`, 'INVALID_EVENT', false);
     const key = ctx.idempotencyKey;
     if (key === undefined) return this.publishOnce(aggregateType, aggregateId, steps, ctx);
     if (!IDEMPOTENCY_KEY.test(key))

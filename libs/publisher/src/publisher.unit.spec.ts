@@ -287,6 +287,20 @@ describe('EventPublisher: idempotency keys (issue 14.3)', () => {
     expect(other.f.log).toHaveLength(0);
   });
 
+  it('rejects an aggregate key outside the one rule, naming the field, publishing nothing', async () => {
+    const w = await world();
+    await expect(w.publisher.publish('profile', 'a\nb', [profileSteps.recordLogin()])).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      retriable: false,
+      message: expect.stringContaining('aggregateId'),
+    });
+    await expect(w.publisher.publish('9profile', 'a', [profileSteps.recordLogin()])).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      message: expect.stringContaining('aggregateType'),
+    });
+    expect(w.f.calls).toHaveLength(0);
+  });
+
   it('rejects a malformed key, publishing nothing', async () => {
     const w = await world();
     expect(

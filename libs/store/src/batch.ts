@@ -2,6 +2,7 @@
  * Validation and encoding of a commit, shared by the adapters and done before any transaction
  * begins: malformed input fails fast with `INVALID_BATCH`, never half way through a write.
  */
+import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
 import { encodeState, sha256Hex } from './codec';
 import { InvalidBatchError } from './errors';
 import type { AggregateKey, BatchCommit, StoreCounters } from './store';
@@ -39,13 +40,9 @@ export const COUNTER_NAMES: Record<keyof StoreCounters, CounterName> = {
   duplicates: 'duplicates',
 };
 
-const AGGREGATE_TYPE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const MAX_ID_LENGTH = 512;
 // Tabs and newlines would make the state-digest lines ambiguous; NUL cannot be stored in PostgreSQL.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
-// With the `u` flag this matches only unpaired surrogates, which UTF-8 cannot carry.
-const LONE_SURROGATE = /\p{Cs}/u;
 const DIGEST = /^[0-9a-f]{64}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const REGION = /^[A-Za-z0-9._-]{1,64}$/;
@@ -54,21 +51,15 @@ const MAX_INT64 = 2n ** 63n - 1n;
 const MAX_PARTITION = 2 ** 31 - 1;
 
 export function checkAggregateType(t: unknown, where: string): string {
-  if (typeof t !== 'string' || !AGGREGATE_TYPE.test(t))
-    throw new InvalidBatchError(
-      `${where}: aggregateType must match ${String(AGGREGATE_TYPE)}, got ${JSON.stringify(t)}`,
-    );
-  return t;
+  const problem = aggregateTypeProblem(t);
+  if (problem !== undefined) throw new InvalidBatchError(`${where}: ${problem}`);
+  return t as string;
 }
 
 export function checkAggregateId(id: unknown, where: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH)
-    throw new InvalidBatchError(`${where}: aggregateId must be a string of 1..${MAX_ID_LENGTH} characters`);
-  if (CONTROL.test(id) || LONE_SURROGATE.test(id))
-    throw new InvalidBatchError(
-      `${where}: aggregateId ${JSON.stringify(id)} contains a control character or an unpaired surrogate`,
-    );
-  return id;
+  const problem = aggregateIdProblem(id);
+  if (problem !== undefined) throw new InvalidBatchError(`${where}: ${problem}`);
+  return id as string;
 }
 
 /**

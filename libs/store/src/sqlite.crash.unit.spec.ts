@@ -18,11 +18,13 @@ const ROOT = join(__dirname, '..', '..', '..');
 
 /**
  * The child runs the real adapter, so it needs the TypeScript sources as JavaScript: transpile the
- * store and merge libs once (no type check; tsc covers that) and point `@meridian/merge` at them.
+ * store lib and the libs it loads once (no type check; tsc covers that) and point their
+ * `@meridian/...` imports at them.
  */
+const LIBS = ['store', 'merge', 'domain'];
+
 function transpileLibs(out: string): string {
-  const mergeIndex = join(out, 'libs/merge/src/index.js');
-  for (const lib of ['libs/store/src', 'libs/merge/src']) {
+  for (const lib of LIBS.map((l) => `libs/${l}/src`)) {
     for (const f of readdirSync(join(ROOT, lib))) {
       if (
         !f.endsWith('.ts') ||
@@ -39,10 +41,14 @@ function transpileLibs(out: string): string {
       }).outputText;
       const target = join(out, lib, f.replace(/\.ts$/, '.js'));
       mkdirSync(dirname(target), { recursive: true });
-      const rel = relative(dirname(target), mergeIndex);
       writeFileSync(
         target,
-        js.replace(/require\("@meridian\/merge"\)/g, `require(${JSON.stringify(`./${rel}`)})`),
+        js.replace(/require\("@meridian\/([a-z]+)"\)/g, (_whole, name: string) => {
+          if (!LIBS.includes(name))
+            throw new Error(`the crash writer loads @meridian/${name}: add it to LIBS`);
+          const rel = relative(dirname(target), join(out, 'libs', name, 'src', 'index.js'));
+          return `require(${JSON.stringify(`./${rel}`)})`;
+        }),
       );
     }
   }
