@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { replay, type ReplayProgress, type ReplayStart, verifyAgainst } from '@meridian/replay';
-import { createProjectionStore, type StoreConfig } from '@meridian/store';
+import { createProjectionStore, regionSchema, storeConfigFromUrl } from '@meridian/store';
 import {
   bootstrapServers,
   loadTopology,
@@ -15,18 +15,6 @@ function time(v: string, flag: string): number {
   if (!Number.isFinite(n))
     throw new Error(`${flag}: "${v}" is neither epoch milliseconds nor an ISO-8601 time`);
   return n;
-}
-
-function storeOf(spec: string, pgSchema: string | undefined, regionName: string): StoreConfig {
-  if (spec.startsWith('sqlite:')) return { kind: 'sqlite', file: spec.slice('sqlite:'.length) };
-  if (/^postgres(ql)?:\/\//.test(spec)) {
-    return {
-      kind: 'postgres',
-      connectionString: spec,
-      schema: pgSchema ?? `meridian_replay_${regionName.replace(/-/g, '_')}`,
-    };
-  }
-  throw new Error(`--store: "${spec}" is neither sqlite:<file> nor a postgres:// URL`);
 }
 
 /** Progress bar on a terminal; plain periodic lines otherwise (CI logs). */
@@ -102,7 +90,11 @@ export function replayCommand(): Command {
         : o.fromOffsets
           ? { kind: 'offsets', offsets: JSON.parse(String(o.fromOffsets)) as Record<string, string> }
           : { kind: 'beginning' };
-      const store = storeOf(String(o.store), o.pgSchema ? String(o.pgSchema) : undefined, r.name);
+      const store = storeConfigFromUrl(
+        String(o.store),
+        o.pgSchema ? String(o.pgSchema) : regionSchema('meridian_replay', r.name),
+        '--store',
+      );
       const progress = progressReporter();
       const summary = await replay({
         region: r.name,

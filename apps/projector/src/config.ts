@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import { loadEnv, regionalEnv } from '@meridian/config';
 import { DEFAULT_MAX_FORWARD_SKEW_MS } from '@meridian/projector';
+import { STORE_URL_FORMS, storeConfigFromUrl } from '@meridian/store';
+
+function isStoreUrl(url: string): boolean {
+  try {
+    storeConfigFromUrl(url, 'unused');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const shape = {
   ...regionalEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** `sqlite:<file>` (default engine) or a `postgres://` URL. */
-  STORE: z
-    .string()
-    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'sqlite:<file> or postgres://user@host:port/db'),
+  STORE: z.string().refine(isStoreUrl, STORE_URL_FORMS),
   /** PostgreSQL schema holding this region's state (one per region). */
   PG_SCHEMA: z
     .string()

@@ -12,18 +12,19 @@ import {
   type AggregateModel,
 } from '@meridian/projector';
 import { Failpoints } from '@meridian/failpoints';
-import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
+import {
+  createProjectionStore,
+  regionSchema,
+  storeConfigFromUrl,
+  type ProjectionStore,
+  type StoreConfig,
+} from '@meridian/store';
 import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
 import { FailpointStore, PROJECTOR_FAILPOINTS } from './failpoint-store';
 
 export function storeConfig(c: ProjectorConfig): StoreConfig {
-  if (c.STORE.startsWith('sqlite:')) return { kind: 'sqlite', file: c.STORE.slice('sqlite:'.length) };
-  return {
-    kind: 'postgres',
-    connectionString: c.STORE,
-    schema: c.PG_SCHEMA ?? `meridian_${c.REGION.replace(/-/g, '_')}`,
-  };
+  return storeConfigFromUrl(c.STORE, c.PG_SCHEMA ?? regionSchema('meridian', c.REGION), 'STORE');
 }
 
 /** Wires a region's projector: store, serde, engine, dead-letter producer, Kafka runner. */

@@ -97,3 +97,22 @@ export function validatePostgresConfig(config: unknown): Required<PostgresStoreC
     statementTimeoutMs: optionalInt(c, 'statementTimeoutMs', 100, 3_600_000, 60_000),
   };
 }
+
+/** The form a store is named in configuration and on the command line. */
+export const STORE_URL_FORMS = 'sqlite:<file> or postgres://user@host:port/db';
+
+/**
+ * A store named by URL — `sqlite:<file>` or `postgres://…` (`postgresql://` too) — as an adapter
+ * configuration; a PostgreSQL store lives in `schema`. `field` names the setting in the error.
+ */
+export function storeConfigFromUrl(url: string, schema: string, field = 'url'): StoreConfig {
+  if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length)
+    return { kind: 'sqlite', file: url.slice('sqlite:'.length) };
+  if (/^postgres(ql)?:\/\/.+/.test(url)) return { kind: 'postgres', connectionString: url, schema };
+  throw new StoreConfigError(field, `must be ${STORE_URL_FORMS}, got ${JSON.stringify(url)}`);
+}
+
+/** The schema of a region's PostgreSQL store by default: `<prefix>_us_east` for us-east. */
+export function regionSchema(prefix: string, region: string): string {
+  return `${prefix}_${region.replace(/-/g, '_')}`;
+}

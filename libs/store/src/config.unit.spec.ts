@@ -1,4 +1,10 @@
-import { createProjectionStore, StoreConfigError, type StoreConfig } from './index';
+import {
+  createProjectionStore,
+  regionSchema,
+  storeConfigFromUrl,
+  StoreConfigError,
+  type StoreConfig,
+} from './index';
 
 function configError(config: unknown): StoreConfigError {
   try {
@@ -63,5 +69,34 @@ describe('PostgresProjectionStore without a server', () => {
     });
     await expect(s.init()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', retriable: true });
     await s.close();
+  });
+});
+
+describe('storeConfigFromUrl', () => {
+  it('reads sqlite:<file> and postgres:// (or postgresql://) URLs', () => {
+    expect(storeConfigFromUrl('sqlite:/tmp/x.db', 's')).toEqual({ kind: 'sqlite', file: '/tmp/x.db' });
+    expect(storeConfigFromUrl('postgresql://u@h:5432/db', 'meridian_eu')).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgresql://u@h:5432/db',
+      schema: 'meridian_eu',
+    });
+  });
+
+  it.each(['sqlite:', 'mysql://h/db', 'postgres://', '/tmp/x.db'])(
+    'refuses %j, naming the setting',
+    (url) => {
+      expect(() => storeConfigFromUrl(url, 's', '--store')).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_CONFIG',
+          message: expect.stringMatching(
+            /^store config `--store`: must be sqlite:<file> or postgres:.*, got /,
+          ),
+        }),
+      );
+    },
+  );
+
+  it('names a region schema the way the projector does', () => {
+    expect(regionSchema('meridian', 'us-east')).toBe('meridian_us_east');
   });
 });

@@ -27,7 +27,14 @@ export {
   type PositionConflict,
 } from './errors';
 export { type StoreWriter } from './writer';
-export { type StoreConfig, type SqliteStoreConfig, type PostgresStoreConfig } from './config';
+export {
+  STORE_URL_FORMS,
+  regionSchema,
+  storeConfigFromUrl,
+  type StoreConfig,
+  type SqliteStoreConfig,
+  type PostgresStoreConfig,
+} from './config';
 export { createProjectionStore } from './factory';
 export { SqliteProjectionStore } from './sqlite.store';
 export { PostgresProjectionStore } from './postgres.store';
