@@ -24,7 +24,7 @@ import { Client } from 'pg';
 import { ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { PROFILE, profileModel } from '@meridian/domain';
 import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge';
-import { ProjectionEngine, type AggregateModel, type Poison } from '@meridian/projector';
+import { ProjectionEngine, type Poison } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import type { BenchLine, BenchReport } from './run';
 
@@ -245,7 +245,7 @@ async function applyPhase(
     region: REGION,
     store,
     serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: REGISTRY_URL }) }),
-    models: [profileModel as unknown as AggregateModel],
+    models: [profileModel],
     deadLetter: sink,
     clock: new HybridLogicalClock({ nodeId: `${REGION}.bench-projector`, maxForwardSkewMs: 60_000 }),
   });

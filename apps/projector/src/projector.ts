@@ -47,7 +47,7 @@ export class Projector {
   constructor(
     readonly config: ProjectorConfig,
     metrics: Registry,
-    models: readonly AggregateModel[] = [profileModel as unknown as AggregateModel],
+    models: readonly AggregateModel[] = [profileModel],
   ) {
     this.log = pino({ name: `projector-${config.REGION}` });
     this.failpoints.armFrom(config.FAILPOINTS);

@@ -13,3 +13,4 @@ export {
   aggregateIdProblem,
   aggregateTypeProblem,
 } from './ids';
+export type { AggregateModel, WriteStep } from './model';

@@ -6,10 +6,9 @@ import {
   prepareMapSet,
   prepareSetAdd,
   prepareSetRemove,
-  type Document,
-  type Mutation,
   type Operation,
 } from '@meridian/merge';
+import type { AggregateModel, WriteStep } from './model';
 
 /**
  * The profile aggregate: which merge rule each part of a profile follows, and the two-way mapping
@@ -35,11 +34,8 @@ export type ProfilePayload = ProfileEvent extends infer E
     : never
   : never;
 
-/** One step of a write: the mutation against the writer's view, and the event payload it becomes. */
-export interface ProfileStep {
-  mutation: (view: Document, origin: string) => Mutation;
-  payload: (op: Operation) => ProfilePayload;
-}
+/** One step of a profile write (see `WriteStep`). */
+export type ProfileStep = WriteStep<ProfilePayload>;
 
 const NS = 'io.meridian.profile.v1';
 
@@ -136,7 +132,7 @@ export function profileEventToOperation(e: ProfileEvent): Operation {
 }
 
 /** The projector's model of the profile aggregate. */
-export const profileModel = {
+export const profileModel: AggregateModel<ProfileEvent> = {
   aggregateType: PROFILE,
   toOperation: (e: ProfileEvent): Operation => profileEventToOperation(e),
 };

@@ -25,7 +25,7 @@ import {
   selectDeadLetters,
 } from './dead-letters';
 import { offsetsOf } from './dead-letters.kafka';
-import { type AggregateModel, type Poison, ProjectionEngine, type RawRecord } from './engine';
+import { type Poison, ProjectionEngine, type RawRecord } from './engine';
 
 const DLQ = 'meridian-dlq.us-east';
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -306,7 +306,7 @@ describe('re-applying CLOCK_SKEW dead letters in every region', () => {
       region: name,
       store,
       serde,
-      models: [profileModel as unknown as AggregateModel],
+      models: [profileModel],
       deadLetter: { send: async (p) => toDlq(p) },
       maxForwardSkewMs: 60_000,
     });

@@ -6,6 +6,7 @@ import {
   type MeridianEvent,
   UnknownSchemaError,
 } from '@meridian/contract';
+import type { AggregateModel } from '@meridian/domain';
 import {
   applyOp,
   type Document,
@@ -28,11 +29,7 @@ import { sourceRegionOf } from '@meridian/topology';
 import { PositionAheadOfLogError } from './errors';
 import { decideSkew, DEFAULT_MAX_FORWARD_SKEW_MS } from './skew';
 
-/** How one aggregate type's events become merge operations (e.g. `@meridian/domain`'s profile). */
-export interface AggregateModel {
-  readonly aggregateType: string;
-  toOperation(event: MeridianEvent): Operation;
-}
+export type { AggregateModel } from '@meridian/domain';
 
 export interface RawRecord {
   readonly offset: string;

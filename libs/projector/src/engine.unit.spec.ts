@@ -17,7 +17,6 @@ import {
 import { createProjectionStore, type ProjectionStore } from '@meridian/store';
 import { Writer } from '@meridian/publisher';
 import {
-  type AggregateModel,
   type EngineOptions,
   type Poison,
   ProjectionEngine,
@@ -95,7 +94,7 @@ describe('ProjectionEngine', () => {
       region: 'us-east',
       store,
       serde,
-      models: [profileModel as unknown as AggregateModel],
+      models: [profileModel],
       deadLetter: { send: async (p) => void poison.push(...p) },
       clock: new HybridLogicalClock({ nodeId: 'us-east.projector', maxForwardSkewMs: 60_000 }),
     });
@@ -231,7 +230,7 @@ describe('ProjectionEngine with a schema not yet registered in this region', () 
       region: 'eu',
       store,
       serde,
-      models: [profileModel as unknown as AggregateModel],
+      models: [profileModel],
       deadLetter: { send: async (p) => void poison.push(...p) },
       clock: new HybridLogicalClock({ nodeId: 'eu.projector' }),
       maxRetryMs: 5_000,
@@ -287,7 +286,7 @@ describe('ProjectionEngine holding a partition back for schemas not registered h
       region: 'eu',
       store,
       serde: lateRegistry(real, missing),
-      models: [profileModel as unknown as AggregateModel],
+      models: [profileModel],
       deadLetter: { send: async (p) => void poison.push(...p) },
       clock: new HybridLogicalClock({ nodeId: 'eu.projector' }),
       maxRetryMs: HOLD_MS,
@@ -406,7 +405,7 @@ describe('ProjectionEngine forward-skew decision', () => {
         region: 'eu',
         store,
         serde,
-        models: [profileModel as unknown as AggregateModel],
+        models: [profileModel],
         deadLetter: { send: async (p) => void poison.push(...p) },
         maxForwardSkewMs: BOUND,
         ...(replay
@@ -459,7 +458,7 @@ describe('ProjectionEngine refusing to skip silently', () => {
       region: 'us-east',
       store,
       serde,
-      models: [profileModel as unknown as AggregateModel],
+      models: [profileModel],
       deadLetter: { send: async (p) => void poison.push(...p) },
     });
     await engine.start();

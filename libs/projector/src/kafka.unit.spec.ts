@@ -3,7 +3,7 @@ import pino from 'pino';
 import { EventSerde, InMemorySchemaRegistry, registerAll } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
 import { createProjectionStore, type ProjectionStore } from '@meridian/store';
-import { type AggregateModel, ProjectionEngine } from './engine';
+import { ProjectionEngine } from './engine';
 import { PositionAheadOfLogError } from './errors';
 import { KafkaProjectorRunner } from './kafka';
 
@@ -78,7 +78,7 @@ describe('KafkaProjectorRunner', () => {
       region: 'us-east',
       store,
       serde: new EventSerde({ registry }),
-      models: [profileModel as unknown as AggregateModel],
+      models: [profileModel],
       deadLetter: { send: async () => undefined },
     });
     await engine.start();

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
+import { aggregateIdProblem, aggregateTypeProblem, type WriteStep } from '@meridian/domain';
 import pino, { type Logger } from 'pino';
 import { aggregateTopic } from '@meridian/topology';
 import {
@@ -10,7 +10,7 @@ import {
   type ReaderSchema,
   type SchemaRegistry,
 } from '@meridian/contract';
-import { type Document, HybridLogicalClock, type Mutation, type Operation } from '@meridian/merge';
+import { HybridLogicalClock, type Operation } from '@meridian/merge';
 import { PublisherError } from './errors';
 import { NotSentError, ProducerBatcher } from './batcher';
 import { KafkaEventProducer } from './kafka-producer';
@@ -19,11 +19,7 @@ import type { Failpoints } from '@meridian/failpoints';
 import { type EventProducer, type ProducedPartition, SendFailure } from './producer';
 import { IDEMPOTENCY_KEY, type PreparedWrite, type SnapshotSource, Writer } from './writer';
 
-/** One step of a write: a mutation against the writer's view, and the event payload it becomes. */
-export interface WriteStep {
-  mutation: (view: Document, origin: string) => Mutation;
-  payload: (op: Operation) => { readonly type: MeridianEvent['type'] } & Record<string, unknown>;
-}
+export type { WriteStep } from '@meridian/domain';
 
 export interface PublishContext {
   correlationId?: string | null;

@@ -168,7 +168,7 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
       region: o.region,
       store,
       serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: o.registryUrl }) }),
-      models: o.models ?? [profileModel as unknown as AggregateModel],
+      models: o.models ?? [profileModel],
       deadLetter: { send: async (p) => report(p) },
       // The live projector's rule, from each record alone: replay dead-letters what it dead-lettered.
       maxForwardSkewMs: o.maxForwardSkewMs ?? DEFAULT_MAX_FORWARD_SKEW_MS,

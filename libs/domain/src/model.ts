@@ -1,0 +1,24 @@
+import type { MeridianEvent } from '@meridian/contract';
+import type { Document, Mutation, Operation } from '@meridian/merge';
+
+/**
+ * What an aggregate is to Meridian, in its two directions. The writer turns a command into steps
+ * (a mutation of its view, and the event payload it becomes); every projector turns the event
+ * back into the same merge operation. `@meridian/publisher` takes steps, `@meridian/projector`
+ * takes models.
+ */
+export interface WriteStep<
+  P extends { readonly type: MeridianEvent['type'] } = { readonly type: MeridianEvent['type'] } & Record<
+    string,
+    unknown
+  >,
+> {
+  mutation: (view: Document, origin: string) => Mutation;
+  payload: (op: Operation) => P;
+}
+
+/** How one aggregate type's events become merge operations, as every projector folds them. */
+export interface AggregateModel<E extends MeridianEvent = MeridianEvent> {
+  readonly aggregateType: string;
+  toOperation(event: E): Operation;
+}
