@@ -3,6 +3,8 @@
  * `retriable` says whether retrying the same record later can succeed (a registry that lags or is
  * down) or whether the record itself is bad and belongs in a dead-letter topic.
  */
+import { MeridianError } from '@meridian/errors';
+
 export type ContractErrorCode =
   | 'BAD_MAGIC_BYTE'
   | 'TRUNCATED'
@@ -16,23 +18,7 @@ export type ContractErrorCode =
   | 'REGISTRY_UNAVAILABLE'
   | 'REGISTRY_ERROR';
 
-export class ContractError extends Error {
-  readonly code: ContractErrorCode;
-  readonly retriable: boolean;
-  override readonly cause?: unknown;
-
-  constructor(
-    code: ContractErrorCode,
-    message: string,
-    options: { retriable?: boolean; cause?: unknown } = {},
-  ) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-    if (options.cause !== undefined) this.cause = options.cause;
-  }
-}
+export class ContractError extends MeridianError<ContractErrorCode> {}
 
 /** Where a schema was looked for; which of the three is set depends on what the record carried. */
 export interface SchemaRef {

@@ -3,6 +3,8 @@
  * `retriable` tells a consumer whether holding the event and retrying later can succeed
  * (e.g. a clock that catches up) or whether the input itself is wrong.
  */
+import { MeridianError } from '@meridian/errors';
+
 export type MergeErrorCode =
   | 'HLC_SKEW'
   | 'HLC_LOGICAL_OVERFLOW'
@@ -13,19 +15,7 @@ export type MergeErrorCode =
   | 'COUNTER_OVERFLOW'
   | 'DEDUP_WINDOW_EXCEEDED';
 
-export class MergeError extends Error {
-  readonly code: MergeErrorCode;
-  readonly retriable: boolean;
-  override readonly cause?: unknown;
-
-  constructor(code: MergeErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-    if (options.cause !== undefined) this.cause = options.cause;
-  }
-}
+export class MergeError extends MeridianError<MergeErrorCode> {}
 
 /** A remote HLC stamp is further ahead of our wall clock than `maxForwardSkewMs`; it was not adopted. */
 export class HlcSkewError extends MergeError {

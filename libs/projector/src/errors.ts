@@ -1,23 +1,9 @@
 /** Projector failures that are not a record's fault (those are dead-lettered with a code instead). */
+import { MeridianError } from '@meridian/errors';
+
 export type ProjectorErrorCode = 'POSITION_AHEAD_OF_LOG';
 
-export class ProjectorError extends Error {
-  readonly code: ProjectorErrorCode;
-  readonly retriable: boolean;
-  override readonly cause?: unknown;
-
-  constructor(
-    code: ProjectorErrorCode,
-    message: string,
-    options: { retriable?: boolean; cause?: unknown } = {},
-  ) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-    if (options.cause !== undefined) this.cause = options.cause;
-  }
-}
+export class ProjectorError extends MeridianError<ProjectorErrorCode> {}
 
 /**
  * The store's position for a partition is beyond the partition's log end: the topic was recreated

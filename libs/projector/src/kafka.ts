@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DLQ_HEADERS } from '@meridian/contract';
+import { retry } from '@meridian/errors';
 import { sourceTopicPattern } from '@meridian/topology';
 import { type DeadLetterSink, type Poison, type ProjectionEngine, RetriableBatchError } from './engine';
 import { PositionAheadOfLogError } from './errors';
@@ -108,54 +109,63 @@ export class KafkaProjectorRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, pause }) => {
-        let attempt = 0;
-        for (;;) {
-          if (!isRunning() || isStale() || this.stopped) return;
-          try {
-            const out = await this.o.engine.applyBatch(
-              batch.topic,
-              batch.partition,
-              batch.messages.map((m) => ({
-                offset: m.offset,
-                key: m.key,
-                value: m.value,
-                headers: m.headers ?? {},
-                timestamp: m.timestamp,
-              })),
-              { logEndOffset: batch.highWatermark },
+        // The batch belongs to someone else once we stop or the group rebalances it away.
+        const gone = () => !isRunning() || isStale() || this.stopped;
+        let out: Awaited<ReturnType<ProjectionEngine['applyBatch']>> | undefined;
+        try {
+          out = await retry(
+            async () =>
+              gone()
+                ? undefined
+                : this.o.engine.applyBatch(
+                    batch.topic,
+                    batch.partition,
+                    batch.messages.map((m) => ({
+                      offset: m.offset,
+                      key: m.key,
+                      value: m.value,
+                      headers: m.headers ?? {},
+                      timestamp: m.timestamp,
+                    })),
+                    { logEndOffset: batch.highWatermark },
+                  ),
+            {
+              retriable: (e) => e instanceof RetriableBatchError,
+              stop: gone,
+              onRetry: async (e, attempt) => {
+                this.o.log.warn(
+                  { err: (e as Error).message, attempt, topic: batch.topic, partition: batch.partition },
+                  'batch will be retried',
+                );
+                await heartbeat();
+              },
+            },
+          );
+        } catch (e) {
+          if (e instanceof RetriableBatchError && gone()) return;
+          if (e instanceof PositionAheadOfLogError) {
+            // Stop loudly, not skip: nothing is resolved, nothing more is fetched. Thrown instead,
+            // kafkajs would retry the batch and then restart the consumer, never giving up.
+            this.stopped = true;
+            pause();
+            this.o.log.error(
+              { err: e.message, topic: e.topic, partition: e.partition },
+              'stored position ahead of the log: consumer stopped',
             );
-            this.o.onBatch?.({ topic: batch.topic, partition: batch.partition, ...out });
-            // Moves kafkajs' fetch position only; nothing is committed to the group.
-            const last = batch.messages[batch.messages.length - 1];
-            if (last) resolveOffset(last.offset);
-            // kafkajs hands over prefetched batches back to back as microtasks: yield once per
-            // batch so the read API (and /health) answer while a projector catches up.
-            await new Promise((r) => setImmediate(r));
+            this.o.onFatal?.(e);
+            void consumer.stop().catch(() => undefined);
             return;
-          } catch (e) {
-            if (e instanceof PositionAheadOfLogError) {
-              // Stop loudly, not skip: nothing is resolved, nothing more is fetched. Thrown instead,
-              // kafkajs would retry the batch and then restart the consumer, never giving up.
-              this.stopped = true;
-              pause();
-              this.o.log.error(
-                { err: e.message, topic: e.topic, partition: e.partition },
-                'stored position ahead of the log: consumer stopped',
-              );
-              this.o.onFatal?.(e);
-              void consumer.stop().catch(() => undefined);
-              return;
-            }
-            if (!(e instanceof RetriableBatchError)) throw e;
-            attempt++;
-            this.o.log.warn(
-              { err: e.message, attempt, topic: batch.topic, partition: batch.partition },
-              'batch will be retried',
-            );
-            await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
-            await heartbeat();
           }
+          throw e;
         }
+        if (out === undefined) return;
+        this.o.onBatch?.({ topic: batch.topic, partition: batch.partition, ...out });
+        // Moves kafkajs' fetch position only; nothing is committed to the group.
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        // kafkajs hands over prefetched batches back to back as microtasks: yield once per
+        // batch so the read API (and /health) answer while a projector catches up.
+        await new Promise((r) => setImmediate(r));
       },
     });
   }

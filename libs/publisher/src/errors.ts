@@ -1,4 +1,6 @@
 /** Root of every error thrown by @meridian/publisher. */
+import { MeridianError } from '@meridian/errors';
+
 export type PublisherErrorCode =
   | 'NOT_STORED' // certainly nothing of this write reached a log: retry is safe (503)
   | 'OUTCOME_UNKNOWN' // it may or may not be stored: retry only with the same Idempotency-Key (504)
@@ -8,16 +10,14 @@ export type PublisherErrorCode =
   | 'INVALID_EVENT'
   | 'INVALID_CONFIG';
 
-export class PublisherError extends Error {
-  override readonly name = 'PublisherError';
+export class PublisherError extends MeridianError<PublisherErrorCode> {
   constructor(
+    code: PublisherErrorCode,
     message: string,
-    readonly code: PublisherErrorCode,
-    readonly retriable: boolean,
-    options?: { cause?: unknown; storedButRejected?: boolean },
+    options: { retriable?: boolean; cause?: unknown; storedButRejected?: boolean } = {},
   ) {
-    super(message, options);
-    this.storedButRejected = options?.storedButRejected ?? false;
+    super(code, message, options);
+    this.storedButRejected = options.storedButRejected ?? false;
   }
   /** CLOCK_SKEW after the broker stored it: in the log, but dead-lettered by every projector. */
   readonly storedButRejected: boolean;

@@ -149,13 +149,12 @@ export class EventPublisher {
   constructor(private readonly opts: PublisherOptions) {
     if (!/^[a-z][a-z0-9-]*$/.test(opts.region)) {
       throw new PublisherError(
-        `region: "${opts.region}" is not a region name (a-z, 0-9, -)`,
         'INVALID_CONFIG',
-        false,
+        `region: "${opts.region}" is not a region name (a-z, 0-9, -)`,
       );
     }
     if (opts.kafka.brokers.length === 0) {
-      throw new PublisherError('kafka.brokers: give at least one bootstrap address', 'INVALID_CONFIG', false);
+      throw new PublisherError('INVALID_CONFIG', 'kafka.brokers: give at least one bootstrap address');
     }
     this.log = opts.logger ?? pino({ name: 'meridian-publisher' });
     const make =
@@ -329,16 +328,11 @@ export class EventPublisher {
     ctx: PublishContext = {},
   ): Promise<PublishedEvent[]> {
     const keyProblem = aggregateTypeProblem(aggregateType) ?? aggregateIdProblem(aggregateId);
-    if (keyProblem !== undefined)
-      throw new PublisherError(`invalid event: ${keyProblem}`, 'INVALID_EVENT', false);
+    if (keyProblem !== undefined) throw new PublisherError('INVALID_EVENT', `invalid event: ${keyProblem}`);
     const key = ctx.idempotencyKey;
     if (key === undefined) return this.publishOnce(aggregateType, aggregateId, steps, ctx);
     if (!IDEMPOTENCY_KEY.test(key))
-      throw new PublisherError(
-        'idempotencyKey: must be 1-128 of A-Z a-z 0-9 . _ : -',
-        'INVALID_EVENT',
-        false,
-      );
+      throw new PublisherError('INVALID_EVENT', 'idempotencyKey: must be 1-128 of A-Z a-z 0-9 . _ : -');
     const k = `${aggregateType}/${aggregateId}/${key}`;
     const done = this.keyedDone.get(k);
     if (done) {
@@ -361,14 +355,15 @@ export class EventPublisher {
   }
 
   private refuseUnlessAdmitted(aggregateType: string, steps: number): { epoch: number } {
-    if (this.closing) throw new PublisherError('shutting down: not accepting writes', 'SHUTTING_DOWN', true);
+    if (this.closing)
+      throw new PublisherError('SHUTTING_DOWN', 'shutting down: not accepting writes', { retriable: true });
     const gate = this.opts.writeGate?.() ?? { accepting: true as const, epoch: 0 };
     if (!gate.accepting) {
       this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, steps);
       throw new PublisherError(
-        `region ${this.opts.region} does not accept writes now (${gate.reason}, epoch ${gate.epoch}); nothing was stored`,
         'NOT_WRITER',
-        true,
+        `region ${this.opts.region} does not accept writes now (${gate.reason}, epoch ${gate.epoch}); nothing was stored`,
+        { retriable: true },
       );
     }
     return gate;
@@ -412,9 +407,12 @@ export class EventPublisher {
       if (e instanceof PublisherError) throw e;
       this.published?.inc({ aggregate_type: aggregateType, outcome: 'invalid' }, steps.length);
       if (e instanceof ContractError && !e.retriable) {
-        throw new PublisherError(`invalid event: ${e.message}`, 'INVALID_EVENT', false, { cause: e });
+        throw new PublisherError('INVALID_EVENT', `invalid event: ${e.message}`, { cause: e });
       }
-      throw new PublisherError(`not stored: ${(e as Error).message}`, 'NOT_STORED', true, { cause: e });
+      throw new PublisherError('NOT_STORED', `not stored: ${(e as Error).message}`, {
+        retriable: true,
+        cause: e,
+      });
     }
     const sentAtWall = this.wallMs();
     let meta: ProducedPartition[];
@@ -453,9 +451,8 @@ export class EventPublisher {
       if (ahead > this.skewBoundMs) {
         this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, events.length);
         throw new PublisherError(
-          `stored, but this writer's clock is ${ahead} ms ahead of the broker's (bound ${this.skewBoundMs} ms): every projector dead-letters it (CLOCK_SKEW); fix the clock`,
           'CLOCK_SKEW',
-          false,
+          `stored, but this writer's clock is ${ahead} ms ahead of the broker's (bound ${this.skewBoundMs} ms): every projector dead-letters it (CLOCK_SKEW); fix the clock`,
           { storedButRejected: true },
         );
       }
@@ -483,9 +480,8 @@ export class EventPublisher {
     const marginMs = Math.min(1000, this.skewBoundMs / 10);
     if (ahead > this.skewBoundMs - marginMs) {
       throw new PublisherError(
-        `this writer's clock is ${ahead} ms ahead of the broker's, past the projectors' bound of ${this.skewBoundMs} ms (less a ${marginMs} ms margin); nothing was stored: fix the clock (NTP)`,
         'CLOCK_SKEW',
-        false,
+        `this writer's clock is ${ahead} ms ahead of the broker's, past the projectors' bound of ${this.skewBoundMs} ms (less a ${marginMs} ms margin); nothing was stored: fix the clock (NTP)`,
       );
     }
   }
@@ -504,14 +500,16 @@ export class EventPublisher {
     if (possiblyStored) {
       this.published?.inc({ aggregate_type: aggregateType, outcome: 'outcome_unknown' }, n);
       return new PublisherError(
-        `the outcome is unknown (${msg}): the write may or may not be stored; retry with the same Idempotency-Key`,
         'OUTCOME_UNKNOWN',
-        true,
-        { cause: e },
+        `the outcome is unknown (${msg}): the write may or may not be stored; retry with the same Idempotency-Key`,
+        { retriable: true, cause: e },
       );
     }
     this.published?.inc({ aggregate_type: aggregateType, outcome: 'not_stored' }, n);
-    return new PublisherError(`nothing was stored (${msg}); retry`, 'NOT_STORED', true, { cause: e });
+    return new PublisherError('NOT_STORED', `nothing was stored (${msg}); retry`, {
+      retriable: true,
+      cause: e,
+    });
   }
 
   private toEvent(

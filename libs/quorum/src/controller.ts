@@ -75,31 +75,22 @@ export class FailoverController extends EventEmitter {
     super();
     validateRegion(o.region, 'FailoverController region');
     if (o.order.length === 0) {
-      throw new QuorumError(
-        'order: list the regions to promote, most preferred first',
-        'INVALID_CONFIG',
-        false,
-      );
+      throw new QuorumError('INVALID_CONFIG', 'order: list the regions to promote, most preferred first');
     }
     for (const r of o.order) {
       if (!q.regions.includes(r)) {
         throw new QuorumError(
-          `order: "${r}" is not one of the regions (${q.regions.join(', ')})`,
           'INVALID_CONFIG',
-          false,
+          `order: "${r}" is not one of the regions (${q.regions.join(', ')})`,
         );
       }
     }
     if (!(o.failAfterMs >= 0)) {
-      throw new QuorumError(`failAfterMs: ${o.failAfterMs} must be ≥ 0`, 'INVALID_CONFIG', false);
+      throw new QuorumError('INVALID_CONFIG', `failAfterMs: ${o.failAfterMs} must be ≥ 0`);
     }
     this.ttl = o.electionTtlSeconds ?? 2;
     if (!Number.isInteger(this.ttl) || this.ttl < 1) {
-      throw new QuorumError(
-        `electionTtlSeconds: ${this.ttl} must be a whole number ≥ 1`,
-        'INVALID_CONFIG',
-        false,
-      );
+      throw new QuorumError('INVALID_CONFIG', `electionTtlSeconds: ${this.ttl} must be a whole number ≥ 1`);
     }
     this.pollMs = o.pollIntervalMs ?? 200;
     this.instanceId = o.instanceId ?? `${o.region}-${process.pid}`;

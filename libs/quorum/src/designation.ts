@@ -24,9 +24,8 @@ export async function requireDesignation(q: Quorum): Promise<VersionedDesignatio
   const d = await readDesignation(q);
   if (!d) {
     throw new QuorumError(
-      `no designation under ${q.namespace}: run initDesignation (meridian quorum init) first`,
       'NO_DESIGNATION',
-      false,
+      `no designation under ${q.namespace}: run initDesignation (meridian quorum init) first`,
     );
   }
   return d;
@@ -44,9 +43,8 @@ export async function initDesignation(
   validateRegion(primary, 'initDesignation');
   if (!q.regions.includes(primary)) {
     throw new QuorumError(
-      `initDesignation: "${primary}" is not one of the regions (${q.regions.join(', ')})`,
       'UNKNOWN_REGION',
-      false,
+      `initDesignation: "${primary}" is not one of the regions (${q.regions.join(', ')})`,
     );
   }
   const value: Designation = { region: primary, epoch: 1, state: 'active', since: Date.now(), by };
@@ -58,7 +56,8 @@ export async function initDesignation(
   );
   if (res.succeeded) return { value, modRevision: res.revision };
   const kv = res.ranges[0]?.[0];
-  if (!kv) throw new QuorumError('the designation vanished while being created', 'CONFLICT', true);
+  if (!kv)
+    throw new QuorumError('CONFLICT', 'the designation vanished while being created', { retriable: true });
   return versioned(kv);
 }
 
@@ -76,9 +75,8 @@ export async function casDesignation(
 ): Promise<VersionedDesignation> {
   if (next.epoch < expected.value.epoch) {
     throw new QuorumError(
-      `${what}: epoch ${next.epoch} is below the current ${expected.value.epoch} (epochs only grow)`,
       'INVALID_CONFIG',
-      false,
+      `${what}: epoch ${next.epoch} is below the current ${expected.value.epoch} (epochs only grow)`,
     );
   }
   const res = await q.txn(

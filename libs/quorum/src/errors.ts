@@ -1,4 +1,6 @@
 /** Root of every error thrown by @meridian/quorum. */
+import { MeridianError } from '@meridian/errors';
+
 export type QuorumErrorCode =
   | 'UNREACHABLE' // the local etcd member did not answer in time (or has no quorum): retry later
   | 'CONFLICT' // a compare-and-swap lost: someone else changed the designation first
@@ -10,17 +12,7 @@ export type QuorumErrorCode =
   | 'INVALID_CONFIG'
   | 'CLOSED';
 
-export class QuorumError extends Error {
-  override readonly name: string = 'QuorumError';
-  constructor(
-    message: string,
-    readonly code: QuorumErrorCode,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class QuorumError extends MeridianError<QuorumErrorCode> {}
 
 /** A compare-and-swap on the designation found another revision than the one it was based on. */
 export class DesignationConflictError extends QuorumError {
@@ -31,11 +23,10 @@ export class DesignationConflictError extends QuorumError {
     what: string,
   ) {
     super(
+      'CONFLICT',
       `${what}: the designation changed meanwhile (expected mod revision ${expectedRevision}, found ${
         actualRevision ?? 'none'
       }); re-read it and decide again`,
-      'CONFLICT',
-      false,
     );
   }
 }
@@ -44,5 +35,5 @@ export class DesignationConflictError extends QuorumError {
 export function unreachable(what: string, cause: unknown): QuorumError {
   if (cause instanceof QuorumError) return cause;
   const msg = cause instanceof Error ? cause.message : String(cause);
-  return new QuorumError(`${what}: etcd did not answer (${msg})`, 'UNREACHABLE', true, { cause });
+  return new QuorumError('UNREACHABLE', `${what}: etcd did not answer (${msg})`, { retriable: true, cause });
 }

@@ -116,16 +116,14 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
   validateRegion(o.to, 'failover to');
   if (!q.regions.includes(o.to)) {
     throw new QuorumError(
-      `failover: unknown region "${o.to}" (regions: ${q.regions.join(', ')})`,
       'UNKNOWN_REGION',
-      false,
+      `failover: unknown region "${o.to}" (regions: ${q.regions.join(', ')})`,
     );
   }
   if (!Number.isInteger(o.ttlSeconds) || o.ttlSeconds < 1) {
     throw new QuorumError(
-      `failover: ttlSeconds ${o.ttlSeconds} must be a whole number ≥ 1`,
       'INVALID_CONFIG',
-      false,
+      `failover: ttlSeconds ${o.ttlSeconds} must be a whole number ≥ 1`,
     );
   }
   const log = o.log ?? q.log.child({ op: 'failover' });
@@ -138,18 +136,16 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
   const from = current.value.region;
   if (from === o.to && current.value.state === 'active') {
     throw new QuorumError(
-      `failover: ${o.to} is already the primary (epoch ${current.value.epoch})`,
       'ALREADY_PRIMARY',
-      false,
+      `failover: ${o.to} is already the primary (epoch ${current.value.epoch})`,
     );
   }
   const target = await retrying(() => q.members(o.to), opDeadline(10_000));
   if (target.members.length === 0) {
     if (!o.force) {
       throw new QuorumError(
-        `failover: ${o.to} has no live writer registered; start its services first, or pass force`,
         'NO_LIVE_MEMBER',
-        false,
+        `failover: ${o.to} has no live writer registered; start its services first, or pass force`,
       );
     }
     warnings.push(`${o.to} had no live writer: nobody accepts writes until one starts`);
@@ -158,9 +154,8 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
   const longestTtl = Math.max(o.ttlSeconds, ...oldMembers.members.map((m) => m.value.ttlSeconds ?? 0));
   if (longestTtl > o.ttlSeconds) {
     throw new QuorumError(
-      `failover: a writer of ${from} holds a ${longestTtl} s lease, longer than ttlSeconds ${o.ttlSeconds}; pass ttlSeconds ≥ ${longestTtl}`,
       'INVALID_CONFIG',
-      false,
+      `failover: a writer of ${from} holds a ${longestTtl} s lease, longer than ttlSeconds ${o.ttlSeconds}; pass ttlSeconds ≥ ${longestTtl}`,
     );
   }
 

@@ -80,15 +80,11 @@ function parse<T>(schema: z.ZodType<T>, raw: string, what: string): T {
   try {
     json = JSON.parse(raw);
   } catch (e) {
-    throw new QuorumError(`${what} is not JSON: ${raw.slice(0, 200)}`, 'CORRUPT', false, { cause: e });
+    throw new QuorumError('CORRUPT', `${what} is not JSON: ${raw.slice(0, 200)}`, { cause: e });
   }
   const r = schema.safeParse(json);
   if (!r.success) {
-    throw new QuorumError(
-      `${what} is malformed (${r.error.message}): ${raw.slice(0, 200)}`,
-      'CORRUPT',
-      false,
-    );
+    throw new QuorumError('CORRUPT', `${what} is malformed (${r.error.message}): ${raw.slice(0, 200)}`);
   }
   return r.data;
 }
@@ -110,6 +106,6 @@ export function compareRevisions(a: string, b: string): number {
 
 export function validateRegion(region: string, what: string): void {
   if (!REGION_NAME.test(region)) {
-    throw new QuorumError(`${what}: "${region}" is not a region name (a-z, 0-9, -)`, 'INVALID_CONFIG', false);
+    throw new QuorumError('INVALID_CONFIG', `${what}: "${region}" is not a region name (a-z, 0-9, -)`);
   }
 }

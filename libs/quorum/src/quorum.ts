@@ -88,18 +88,17 @@ export class Quorum {
   constructor(opts: QuorumOptions) {
     if (!opts.namespace.startsWith('/') || !opts.namespace.endsWith('/')) {
       throw new QuorumError(
-        `namespace: "${opts.namespace}" must start and end with "/" (e.g. /meridian/active-passive/)`,
         'INVALID_CONFIG',
-        false,
+        `namespace: "${opts.namespace}" must start and end with "/" (e.g. /meridian/active-passive/)`,
       );
     }
     if (opts.regions.length === 0) {
-      throw new QuorumError('regions: list every region of the topology', 'INVALID_CONFIG', false);
+      throw new QuorumError('INVALID_CONFIG', 'regions: list every region of the topology');
     }
     for (const r of opts.regions) validateRegion(r, 'regions');
     const hosts = typeof opts.hosts === 'string' ? [opts.hosts] : opts.hosts;
     if (hosts.length === 0) {
-      throw new QuorumError("hosts: give the local etcd member's client URL", 'INVALID_CONFIG', false);
+      throw new QuorumError('INVALID_CONFIG', "hosts: give the local etcd member's client URL");
     }
     this.namespace = opts.namespace;
     this.regions = [...opts.regions];
@@ -131,7 +130,7 @@ export class Quorum {
   }
 
   assertOpen(): void {
-    if (this.closed) throw new QuorumError('the quorum client is closed', 'CLOSED', false);
+    if (this.closed) throw new QuorumError('CLOSED', 'the quorum client is closed');
   }
 
   /**

@@ -100,23 +100,20 @@ export class WriterLease {
     validateRegion(opts.region, 'WriterLease region');
     if (!q.regions.includes(opts.region)) {
       throw new QuorumError(
-        `WriterLease region "${opts.region}" is not one of the quorum's regions (${q.regions.join(', ')})`,
         'INVALID_CONFIG',
-        false,
+        `WriterLease region "${opts.region}" is not one of the quorum's regions (${q.regions.join(', ')})`,
       );
     }
     if (!/^[A-Za-z0-9._:-]+$/.test(opts.instanceId)) {
       throw new QuorumError(
-        `instanceId: "${opts.instanceId}" may only hold letters, digits and . _ : -`,
         'INVALID_CONFIG',
-        false,
+        `instanceId: "${opts.instanceId}" may only hold letters, digits and . _ : -`,
       );
     }
     if (!Number.isInteger(opts.ttlSeconds) || opts.ttlSeconds < 1) {
       throw new QuorumError(
-        `ttlSeconds: ${opts.ttlSeconds} — etcd leases take whole seconds, at least 1`,
         'INVALID_CONFIG',
-        false,
+        `ttlSeconds: ${opts.ttlSeconds} — etcd leases take whole seconds, at least 1`,
       );
     }
     this.region = opts.region;
@@ -127,11 +124,10 @@ export class WriterLease {
     this.rpcTimeoutMs = opts.rpcTimeoutMs ?? this.intervalMs;
     if (this.marginMs < 0 || this.ttlMs - this.marginMs <= this.intervalMs + this.rpcTimeoutMs) {
       throw new QuorumError(
+        'INVALID_CONFIG',
         `safetyMarginMs ${this.marginMs} leaves ${this.ttlMs - this.marginMs} ms of admission per keepalive, ` +
           `not more than refreshIntervalMs + rpcTimeoutMs (${this.intervalMs + this.rpcTimeoutMs} ms): ` +
           'admission would lapse between keepalives; lower the margin or the interval, or raise ttlSeconds',
-        'INVALID_CONFIG',
-        false,
       );
     }
     this.clock = opts.clock ?? (() => performance.now());
@@ -226,7 +222,7 @@ export class WriterLease {
 
   /** Starts the loop. Resolves after the first round (admitting or not: see `check()`); never throws for etcd outages. */
   async start(): Promise<void> {
-    if (this.started) throw new QuorumError('WriterLease.start() called twice', 'INVALID_CONFIG', false);
+    if (this.started) throw new QuorumError('INVALID_CONFIG', 'WriterLease.start() called twice');
     this.started = true;
     this.watch = watchDesignation(
       this.q,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
+import { retry } from '@meridian/errors';
 import { sourceTopicPattern } from '@meridian/topology';
 import {
   type AggregateModel,
@@ -84,9 +85,8 @@ async function openTarget(store: ProjectionStore, o: ReplayOptions): Promise<voi
   } catch (e) {
     if (o.inPlace && e instanceof StoreLockedError)
       throw new ReplayError(
-        `the live projector (${o.inPlace.liveProjectorUrl}) holds the store: stop it before an in-place rebuild. ${e.message}`,
         'LIVE_PROJECTOR_RUNNING',
-        false,
+        `the live projector (${o.inPlace.liveProjectorUrl}) holds the store: stop it before an in-place rebuild. ${e.message}`,
         { cause: e },
       );
     throw e;
@@ -107,8 +107,8 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
       await store.truncate();
     } else if ((await store.positions()).length > 0) {
       throw new ReplayError(
-        'the target store already holds state: give a fresh SQLite file or PostgreSQL schema (or --in-place with the live projector stopped)',
         'TARGET_NOT_EMPTY',
+        'the target store already holds state: give a fresh SQLite file or PostgreSQL schema (or --in-place with the live projector stopped)',
       );
     }
 
@@ -151,8 +151,8 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
       }
       if (o.strict && p.length > 0) {
         throw new ReplayError(
-          `${p[0]!.code} at ${p[0]!.topic}:${p[0]!.partition}@${p[0]!.record.offset}: ${p[0]!.reason}`,
           'STRICT_POISON',
+          `${p[0]!.code} at ${p[0]!.topic}:${p[0]!.partition}@${p[0]!.record.offset}: ${p[0]!.reason}`,
         );
       }
     };
@@ -231,21 +231,15 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
               timestamp: m.timestamp,
             }));
           try {
-            for (;;) {
-              try {
-                const out = await engine.applyBatch(batch.topic, batch.partition, records);
-                progress.read += records.length;
-                progress.applied += out.applied;
-                progress.skipped += out.skipped;
-                progress.deadLettered += out.deadLettered;
-                duplicates += out.duplicates;
-                break;
-              } catch (e) {
-                if (!(e instanceof RetriableBatchError)) throw e;
-                await heartbeat();
-                await new Promise((r) => setTimeout(r, 500));
-              }
-            }
+            const out = await retry(() => engine.applyBatch(batch.topic, batch.partition, records), {
+              retriable: (e) => e instanceof RetriableBatchError,
+              onRetry: () => heartbeat(),
+            });
+            progress.read += records.length;
+            progress.applied += out.applied;
+            progress.skipped += out.skipped;
+            progress.deadLettered += out.deadLettered;
+            duplicates += out.duplicates;
           } catch (e) {
             fail(e);
             return;

@@ -1,4 +1,6 @@
 /** Root of every error thrown by @meridian/routing. */
+import { MeridianError } from '@meridian/errors';
+
 export type RoutingErrorCode =
   | 'UNKNOWN_REGION' // X-Meridian-Region names a region the gateway does not know (400)
   | 'NOT_ROUTABLE' // no upstream serves this path (404)
@@ -11,16 +13,7 @@ export type RoutingErrorCode =
   | 'DRAINING' // the gateway is shutting down (503)
   | 'INVALID_CONFIG';
 
-export class RoutingError extends Error {
-  override readonly name: string = 'RoutingError';
-  constructor(
-    message: string,
-    readonly code: RoutingErrorCode,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+export class RoutingError extends MeridianError<RoutingErrorCode> {
   /** HTTP status the gateway answers with. */
   get httpStatus(): number {
     return STATUS[this.code];
@@ -56,9 +49,8 @@ export class UnknownRegionError extends RoutingError {
     readonly known: readonly string[],
   ) {
     super(
-      `header ${header} names unknown region "${region}"; known regions: ${known.join(', ')}`,
       'UNKNOWN_REGION',
-      false,
+      `header ${header} names unknown region "${region}"; known regions: ${known.join(', ')}`,
     );
   }
   override toJSON(): Record<string, unknown> {
@@ -76,11 +68,11 @@ export class LimitExceededError extends RoutingError {
     private readonly retryAfter: number,
   ) {
     super(
+      limit === 'rateLimitPerSec' ? 'RATE_LIMITED' : 'OVERLOADED',
       limit === 'rateLimitPerSec'
         ? `region ${region} is over its rate limit (rateLimitPerSec ${value})`
         : `region ${region} already has maxInFlight (${value}) requests in flight; request shed`,
-      limit === 'rateLimitPerSec' ? 'RATE_LIMITED' : 'OVERLOADED',
-      true,
+      { retriable: true },
     );
   }
   override get retryAfterSeconds(): number {
@@ -103,13 +95,13 @@ export class NoEligibleRegionError extends RoutingError {
     private readonly retryAfter = 1,
   ) {
     super(
+      'NO_ELIGIBLE_REGION',
       `no region can take this ${write ? 'write' : 'read'}: ${
         Object.entries(reasons)
           .map(([r, why]) => `${r} ${why}`)
           .join(', ') || 'no regions configured'
       }`,
-      'NO_ELIGIBLE_REGION',
-      true,
+      { retriable: true },
     );
   }
   override get retryAfterSeconds(): number {
@@ -141,6 +133,7 @@ export class OutcomeUnknownError extends RoutingError {
     readonly attempts: readonly { region: string; error: string }[] = [],
   ) {
     super(
+      'OUTCOME_UNKNOWN',
       `the write ${
         kind === 'timeout'
           ? 'timed out'
@@ -152,9 +145,7 @@ export class OutcomeUnknownError extends RoutingError {
           ? 'Resend it with the same Idempotency-Key: it is applied at most once.'
           : 'It was not resent because it carries no Idempotency-Key: read the resource back before ' +
             'resending it, and resend writes with an Idempotency-Key so that retries are safe.'),
-      'OUTCOME_UNKNOWN',
-      keyed,
-      { cause },
+      { retriable: keyed, cause },
     );
   }
   override toJSON(): Record<string, unknown> {
@@ -176,10 +167,9 @@ export class UpstreamFailedError extends RoutingError {
     cause: unknown,
   ) {
     super(
-      `every attempt failed: ${attempts.map((a) => `${a.region}: ${a.error}`).join('; ')}`,
       'UPSTREAM_FAILED',
-      true,
-      { cause },
+      `every attempt failed: ${attempts.map((a) => `${a.region}: ${a.error}`).join('; ')}`,
+      { retriable: true, cause },
     );
   }
   override toJSON(): Record<string, unknown> {

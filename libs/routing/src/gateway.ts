@@ -139,7 +139,7 @@ export class Gateway {
    * (0: any free port). Resolves with the port.
    */
   async start(port = 0): Promise<number> {
-    if (this.state !== 'created') throw new RoutingError('gateway already started', 'INVALID_CONFIG', false);
+    if (this.state !== 'created') throw new RoutingError('INVALID_CONFIG', 'gateway already started');
     await this.checker.checkAll();
     this.checker.start();
     const server = createServer((req, res) => void this.handle(req, res));
@@ -169,8 +169,7 @@ export class Gateway {
 
   get port(): number {
     const a = this.server?.address();
-    if (!a || typeof a === 'string')
-      throw new RoutingError('gateway is not listening', 'INVALID_CONFIG', false);
+    if (!a || typeof a === 'string') throw new RoutingError('INVALID_CONFIG', 'gateway is not listening');
     return a.port;
   }
 
@@ -330,9 +329,8 @@ export class Gateway {
     const target = routeOf(method, url.pathname);
     if (!target)
       throw new RoutingError(
-        `the gateway routes /profiles..., /aggregates... and /digest...; nothing serves ${method} ${url.pathname}`,
         'NOT_ROUTABLE',
-        false,
+        `the gateway routes /profiles..., /aggregates... and /digest...; nothing serves ${method} ${url.pathname}`,
       );
     const homeRegion = headerValue(req, REGION_HEADER);
     if (homeRegion !== undefined) this.router.checkRegion(homeRegion);
@@ -560,7 +558,7 @@ export class Gateway {
     const err =
       e instanceof RoutingError
         ? e
-        : new RoutingError(`gateway error: ${(e as Error)?.message ?? String(e)}`, 'UPSTREAM_FAILED', false, {
+        : new RoutingError('UPSTREAM_FAILED', `gateway error: ${(e as Error)?.message ?? String(e)}`, {
             cause: e,
           });
     const region = (err as { region?: unknown }).region;

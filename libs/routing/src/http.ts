@@ -96,9 +96,8 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const tooLarge = () =>
     new RoutingError(
-      `request body is over the gateway's limit of ${maxBytes} bytes (maxBodyBytes)`,
       'BODY_TOO_LARGE',
-      false,
+      `request body is over the gateway's limit of ${maxBytes} bytes (maxBodyBytes)`,
     );
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge());

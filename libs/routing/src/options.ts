@@ -117,11 +117,7 @@ export function resolveSettings(partial: Partial<RoutingSettings> = {}): Routing
   if (s.breakerErrorThresholdPercentage > 100)
     problems.push('breakerErrorThresholdPercentage: must be at most 100');
   if (problems.length > 0)
-    throw new RoutingError(
-      `routing settings are invalid:\n  ${problems.join('\n  ')}`,
-      'INVALID_CONFIG',
-      false,
-    );
+    throw new RoutingError('INVALID_CONFIG', `routing settings are invalid:\n  ${problems.join('\n  ')}`);
   return s;
 }
 
@@ -144,9 +140,5 @@ export function validateRegions(regions: readonly RegionUpstream[]): void {
     }
   });
   if (problems.length > 0)
-    throw new RoutingError(
-      `gateway regions are invalid:\n  ${problems.join('\n  ')}`,
-      'INVALID_CONFIG',
-      false,
-    );
+    throw new RoutingError('INVALID_CONFIG', `gateway regions are invalid:\n  ${problems.join('\n  ')}`);
 }

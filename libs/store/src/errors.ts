@@ -5,6 +5,7 @@
  * A store error is never the event's fault, so a non-retriable one must stop the projector (or make
  * it reload, for `POSITION_CONFLICT`); it must not send the event to the dead-letter topic.
  */
+import { MeridianError } from '@meridian/errors';
 import type { StoreWriter } from './writer';
 
 export type StoreErrorCode =
@@ -29,19 +30,7 @@ export type StoreErrorCode =
   /** Anything else the database reported. */
   | 'STORE_FAILURE';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  readonly retriable: boolean;
-  override readonly cause?: unknown;
-
-  constructor(code: StoreErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.retriable = options.retriable ?? false;
-    if (options.cause !== undefined) this.cause = options.cause;
-  }
-}
+export class StoreError extends MeridianError<StoreErrorCode> {}
 
 /** Bad configuration, caught at construction with a fix-it message. */
 export class StoreConfigError extends StoreError {

@@ -21,7 +21,7 @@ const ROOT = join(__dirname, '..', '..', '..');
  * store lib and the libs it loads once (no type check; tsc covers that) and point their
  * `@meridian/...` imports at them.
  */
-const LIBS = ['store', 'merge', 'domain'];
+const LIBS = ['store', 'merge', 'domain', 'errors'];
 
 function transpileLibs(out: string): string {
   for (const lib of LIBS.map((l) => `libs/${l}/src`)) {

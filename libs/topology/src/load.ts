@@ -21,8 +21,8 @@ export function resolveTopologyPath(nameOrPath: string, repoRoot: string): strin
     : join(topologiesDir(repoRoot), `${nameOrPath}.yaml`);
   if (!existsSync(path)) {
     throw new TopologyError(
-      `topology "${nameOrPath}" not found at ${path}; give a shipped name (active-active, active-passive) or a YAML path`,
       'TOPOLOGY_NOT_FOUND',
+      `topology "${nameOrPath}" not found at ${path}; give a shipped name (active-active, active-passive) or a YAML path`,
     );
   }
   return path;
@@ -35,12 +35,9 @@ export function loadTopology(nameOrPath: string, repoRoot: string): Topology {
     raw = parse(readFileSync(path, 'utf8'));
   } catch (cause) {
     throw new TopologyError(
-      `topology ${path} is not valid YAML: ${(cause as Error).message}`,
       'TOPOLOGY_INVALID',
-      false,
-      {
-        cause,
-      },
+      `topology ${path} is not valid YAML: ${(cause as Error).message}`,
+      { cause },
     );
   }
   return parseTopology(raw, path);
@@ -53,7 +50,7 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
     const details = parsed.error.issues
       .map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('\n');
-    throw new TopologyError(`${source} is invalid:\n${details}`, 'TOPOLOGY_INVALID');
+    throw new TopologyError('TOPOLOGY_INVALID', `${source} is invalid:\n${details}`);
   }
   const t = parsed.data;
   const problems: string[] = [];
@@ -123,8 +120,8 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
   }
   if (problems.length > 0) {
     throw new TopologyError(
-      `${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       'TOPOLOGY_INVALID',
+      `${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
   }
   return t;
@@ -134,8 +131,8 @@ export function region(t: Topology, name: string): Region {
   const r = t.regions.find((x) => x.name === name);
   if (!r) {
     throw new TopologyError(
-      `unknown region "${name}" in topology ${t.name}; regions: ${t.regions.map((x) => x.name).join(', ')}`,
       'TOPOLOGY_UNKNOWN_REGION',
+      `unknown region "${name}" in topology ${t.name}; regions: ${t.regions.map((x) => x.name).join(', ')}`,
     );
   }
   return r;
