@@ -5,15 +5,16 @@ import { failover, type DrainResult, type FailoverReport, readDesignation } from
 import { drainVerdict, type FlowFigures } from '@meridian/replication';
 import { loadTopology, type Topology, findRepoRoot } from '@meridian/topology';
 import { withQuorum } from './quorum';
+import { UsageError } from './errors';
 
 function runningTopology(name?: string): Topology {
   const paths = new LocalPaths(findRepoRoot());
   const t = name
     ? loadTopology(name, paths.repoRoot)
     : new LocalStack(paths, { info: () => {}, warn: () => {} }).currentTopology();
-  if (!t) throw new Error('no topology is up: give --topology');
+  if (!t) throw new UsageError('no topology is up: give --topology');
   if (!t.failover)
-    throw new Error(`topology ${t.name} has no failover section (Phase B: every region writes)`);
+    throw new UsageError(`topology ${t.name} has no failover section (Phase B: every region writes)`);
   return t;
 }
 

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { Quorum } from '@meridian/quorum';
 import { region as regionOf, type Topology } from '@meridian/topology';
+import { UsageError } from './errors';
 
 /** Every topology has its own key prefix in etcd. */
 export function quorumNamespace(t: Topology): string {
@@ -13,7 +14,7 @@ export function quorumNamespace(t: Topology): string {
  */
 export async function withQuorum<T>(t: Topology, fn: (q: Quorum) => Promise<T>, via?: string): Promise<T> {
   const r = via ? regionOf(t, via) : t.regions.find((x) => x.etcd);
-  if (!r?.etcd) throw new Error(`topology ${t.name} has no etcd member${via ? ` in ${via}` : ''}`);
+  if (!r?.etcd) throw new UsageError(`topology ${t.name} has no etcd member${via ? ` in ${via}` : ''}`);
   const q = new Quorum({
     hosts: `http://127.0.0.1:${r.etcd.clientPort}`,
     namespace: quorumNamespace(t),

@@ -9,11 +9,12 @@ import {
   registryUrl,
   findRepoRoot,
 } from '@meridian/topology';
+import { UsageError } from './errors';
 
 function time(v: string, flag: string): number {
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(n))
-    throw new Error(`${flag}: "${v}" is neither epoch milliseconds nor an ISO-8601 time`);
+    throw new UsageError(`${flag}: "${v}" is neither epoch milliseconds nor an ISO-8601 time`);
   return n;
 }
 
@@ -82,9 +83,9 @@ export function replayCommand(): Command {
       const t = loadTopology(String(o.topology), findRepoRoot());
       const r = regionOf(t, String(o.region));
       const registry = registryUrl(r);
-      if (!registry) throw new Error(`region ${r.name} has no registry in topology ${t.name}`);
+      if (!registry) throw new UsageError(`region ${r.name} has no registry in topology ${t.name}`);
       if ((o.inPlace || o.verify) && !o.liveProjector)
-        throw new Error('--in-place and --verify need --live-projector <url>');
+        throw new UsageError('--in-place and --verify need --live-projector <url>');
       const from: ReplayStart = o.fromTime
         ? { kind: 'timestamp', ms: time(String(o.fromTime), '--from-time') }
         : o.fromOffsets

@@ -15,6 +15,7 @@ import {
   type SchemaSet,
 } from '@meridian/contract';
 import { cliLogger } from './logger';
+import { UsageError } from './errors';
 
 /** Registries of the local topology (Apicurio's Confluent-compatible API), one per region. */
 export const LOCAL_REGISTRIES: Readonly<Record<string, string>> = {
@@ -28,9 +29,8 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 function targets(o: { registry: string[]; region: string[] }): string[] {
   for (const r of o.region) {
     if (!LOCAL_REGISTRIES[r]) {
-      throw new ContractError(
-        'REGISTRY_ERROR',
-        `unknown region ${r}; known: ${Object.keys(LOCAL_REGISTRIES).join(', ')} (or pass --registry <url>)`,
+      throw new UsageError(
+        `--region: unknown region ${r}; known: ${Object.keys(LOCAL_REGISTRIES).join(', ')} (or pass --registry <url>)`,
       );
     }
   }

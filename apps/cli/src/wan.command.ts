@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { findRepoRoot } from '@meridian/topology';
 import { LocalPaths, LocalStack } from '@meridian/local';
 import { WanControl, type LinkFaults, type LinkStatus } from '@meridian/wan';
+import { UsageError } from './errors';
 
 /** `80ms`, `1.5s`, `200` (ms) → milliseconds. */
 export function parseDurationMs(v: string): number {
@@ -22,7 +23,7 @@ export function parseBytesPerSec(v: string): number {
 function control(): WanControl {
   const paths = new LocalPaths(findRepoRoot());
   const t = new LocalStack(paths, { info: () => {}, warn: () => {} }).currentTopology();
-  if (!t?.wan) throw new Error('the local topology is not up, or has no wan section');
+  if (!t?.wan) throw new UsageError('the local topology is not up, or has no wan section');
   return new WanControl(`http://127.0.0.1:${t.wan.controlPort}`);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MeridianError } from '@meridian/errors';
 
 /** A comma-separated list in one variable (`a, b,c` → `['a', 'b', 'c']`; empty items dropped). */
 export const commaList = () =>
@@ -20,6 +21,13 @@ export const regionalEnv = {
  * Typed configuration from the environment, validated at start-up: one actionable line per bad
  * variable, naming it, instead of a failure deep inside a client later.
  */
+/** The environment does not configure the service: each bad variable named, with what it must be. */
+export class ConfigError extends MeridianError<'INVALID_CONFIG'> {
+  constructor(message: string) {
+    super('INVALID_CONFIG', message);
+  }
+}
+
 export function loadEnv<S extends z.ZodRawShape>(
   service: string,
   shape: S,
@@ -28,7 +36,7 @@ export function loadEnv<S extends z.ZodRawShape>(
   const r = z.object(shape).safeParse(env);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`${service} configuration is invalid:\n${lines.join('\n')}`);
+    throw new ConfigError(`${service} configuration is invalid:\n${lines.join('\n')}`);
   }
   return r.data;
 }

@@ -1,5 +1,6 @@
 import { region as regionOf } from './load';
 import type { Region, Topology } from './model';
+import { TopologyError } from './errors';
 
 /**
  * The local WAN's port layout. A link `from -> to` carries the connections that processes in
@@ -35,7 +36,8 @@ export function wanLinks(t: Topology): WanLink[] {
 }
 
 function base(r: Region): number {
-  if (r.wanPortBase === undefined) throw new Error(`region ${r.name} has no wanPortBase`);
+  if (r.wanPortBase === undefined)
+    throw new TopologyError('TOPOLOGY_INVALID', `region ${r.name} has no wanPortBase`);
   return r.wanPortBase;
 }
 
@@ -70,7 +72,7 @@ export function reachPort(t: Topology, from: string, to: string, service: WanSer
       : service === 'profileService'
         ? target.profileService?.port
         : target.projector?.port;
-  if (port === undefined) throw new Error(`region ${to} has no ${service}`);
+  if (port === undefined) throw new TopologyError('TOPOLOGY_INVALID', `region ${to} has no ${service}`);
   return port;
 }
 

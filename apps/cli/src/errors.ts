@@ -1,0 +1,8 @@
+import { MeridianError } from '@meridian/errors';
+
+/** A command line that cannot be run as given (a flag, a missing topology): the fix is in the message. */
+export class UsageError extends MeridianError<'USAGE'> {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
