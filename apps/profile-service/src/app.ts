@@ -15,6 +15,7 @@ import type { ProfileServiceConfig } from './config';
 import { configureInput } from './input';
 import { OpsController, ProfileController } from './profile.controller';
 import { WRITE_ROLE, WriteRole } from './write-role';
+import { metricsController } from '@meridian/metrics';
 
 export async function createProfileService(
   config: ProfileServiceConfig,
@@ -49,9 +50,12 @@ export async function createProfileService(
         ...(snapshots ? { snapshots } : {}),
       }),
     ],
-    controllers: config.FAILPOINTS_HTTP
-      ? [ProfileController, OpsController, FailpointsController]
-      : [ProfileController, OpsController],
+    controllers: [
+      ProfileController,
+      OpsController,
+      metricsController(register),
+      ...(config.FAILPOINTS_HTTP ? [FailpointsController] : []),
+    ],
   })
   class ProfileServiceModule {}
 

@@ -12,11 +12,9 @@ import {
   Patch,
   Post,
   Put,
-  Res,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { register } from 'prom-client';
 import { PROFILE, aggregateIdProblem, profileSteps, type ProfileStep } from '@meridian/domain';
 import { EventPublisher, IDEMPOTENCY_KEY, type PublishedEvent } from '@meridian/publisher';
 import {
@@ -208,11 +206,5 @@ export class OpsController {
         ? { ...lease, accepting: false, reason: `BROKER_UNREACHABLE: ${p.error ?? 'producer not ready'}` }
         : lease;
     return { status: writes.accepting ? 'ok' : 'degraded', region: this.role.region, writes, broker };
-  }
-
-  @Get('metrics')
-  async metrics(@Res() res: Response) {
-    res.setHeader('Content-Type', register.contentType);
-    res.send(await register.metrics());
   }
 }

@@ -11,6 +11,7 @@ import type { ProjectorConfig } from './config';
 import { Projector } from './projector';
 import { Failpoints, FailpointsController } from '@meridian/failpoints';
 import { ReadController } from './read.controller';
+import { metricsController } from '@meridian/metrics';
 
 /** On SIGTERM (shutdown hooks) or app.close(): stop consuming, close the store. */
 @Injectable()
@@ -27,7 +28,11 @@ export async function createProjectorApp(
 ): Promise<{ app: INestApplication; projector: Projector }> {
   const projector = new Projector(config, register);
   @Module({
-    controllers: config.FAILPOINTS_HTTP ? [ReadController, FailpointsController] : [ReadController],
+    controllers: [
+      ReadController,
+      metricsController(register),
+      ...(config.FAILPOINTS_HTTP ? [FailpointsController] : []),
+    ],
     providers: [
       { provide: Projector, useValue: projector },
       { provide: Failpoints, useValue: projector.failpoints },

@@ -22,6 +22,7 @@ import {
 import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
 import { FailpointStore, PROJECTOR_FAILPOINTS } from './failpoint-store';
+import { counter } from '@meridian/metrics';
 
 export function storeConfig(c: ProjectorConfig): StoreConfig {
   return storeConfigFromUrl(c.STORE, c.PG_SCHEMA ?? regionSchema('meridian', c.REGION), 'STORE');
@@ -86,30 +87,23 @@ export class Projector {
         }
       },
     });
-    this.staleEpochs =
-      (metrics.getSingleMetric('meridian_projector_stale_epoch_events_total') as Counter | undefined) ??
-      new Counter({
-        name: 'meridian_projector_stale_epoch_events_total',
-        help: 'Events whose writer epoch is older than one already seen (Phase A fencing).',
-        labelNames: ['region', 'origin'],
-        registers: [metrics],
-      });
-    this.positionAheadOfLog =
-      (metrics.getSingleMetric('meridian_projector_position_ahead_of_log_total') as Counter | undefined) ??
-      new Counter({
-        name: 'meridian_projector_position_ahead_of_log_total',
-        help: 'Partitions whose stored position is beyond the log end (topic recreated, data lost): the projector stopped.',
-        labelNames: ['region', 'topic', 'partition'],
-        registers: [metrics],
-      });
-    const counter = (name: string, help: string) =>
-      (metrics.getSingleMetric(name) as Counter | undefined) ??
-      new Counter({ name, help, labelNames: ['region', 'topic'], registers: [metrics] });
-    this.applied = counter(
+    this.staleEpochs = counter(metrics, {
+      name: 'meridian_projector_stale_epoch_events_total',
+      help: 'Events whose writer epoch is older than one already seen (Phase A fencing).',
+      labelNames: ['region', 'origin'],
+    });
+    this.positionAheadOfLog = counter(metrics, {
+      name: 'meridian_projector_position_ahead_of_log_total',
+      help: 'Partitions whose stored position is beyond the log end (topic recreated, data lost): the projector stopped.',
+      labelNames: ['region', 'topic', 'partition'],
+    });
+    const byTopic = (name: string, help: string) =>
+      counter(metrics, { name, help, labelNames: ['region', 'topic'] });
+    this.applied = byTopic(
       'meridian_projector_applied_total',
       'Events applied to state (duplicates excluded).',
     );
-    this.deadLettered = counter(
+    this.deadLettered = byTopic(
       'meridian_projector_dead_lettered_total',
       'Records sent to the dead-letter topic.',
     );

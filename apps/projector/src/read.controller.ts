@@ -11,7 +11,6 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { register } from 'prom-client';
 import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
 import { type Document, documentVersion, readDocument } from '@meridian/merge';
 import { Projector } from './projector';
@@ -95,11 +94,5 @@ export class ReadController {
   @Get('health')
   health() {
     return { status: 'ok' };
-  }
-
-  @Get('metrics')
-  async metrics(@Res() res: Response) {
-    res.setHeader('Content-Type', register.contentType);
-    res.send(await register.metrics());
   }
 }

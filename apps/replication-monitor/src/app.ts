@@ -1,20 +1,15 @@
-import { Controller, Get, Inject, type INestApplication, Module, Res } from '@nestjs/common';
+import { Controller, Get, Inject, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { aggregateTopic } from '@meridian/topology';
 import { AGGREGATE_TYPES } from '@meridian/contract';
 import { registerMonitorMetrics, ReplicationMonitor } from '@meridian/replication';
 import type { Topology } from '@meridian/topology';
-
-const METRICS = Symbol('METRICS');
+import { metricsController } from '@meridian/metrics';
 
 @Controller()
 class RpoController {
-  constructor(
-    @Inject(ReplicationMonitor) private readonly monitor: ReplicationMonitor,
-    @Inject(METRICS) private readonly metrics: Registry,
-  ) {}
+  constructor(@Inject(ReplicationMonitor) private readonly monitor: ReplicationMonitor) {}
 
   /** Every flow's RPO (records, ms), projection lag, replication latency, staleness and target. */
   @Get('rpo')
@@ -24,12 +19,6 @@ class RpoController {
       flows: this.monitor.flows(),
       staleEpochEvents: this.monitor.staleEpochEvents(),
     };
-  }
-
-  @Get('metrics')
-  async prometheus(@Res() res: Response) {
-    res.setHeader('Content-Type', this.metrics.contentType);
-    res.send(await this.metrics.metrics());
   }
 
   @Get('health')
@@ -59,11 +48,8 @@ export async function createMonitorApp(
   const metrics = new Registry();
   registerMonitorMetrics(monitor, metrics);
   @Module({
-    controllers: [RpoController],
-    providers: [
-      { provide: ReplicationMonitor, useValue: monitor },
-      { provide: METRICS, useValue: metrics },
-    ],
+    controllers: [RpoController, metricsController(metrics)],
+    providers: [{ provide: ReplicationMonitor, useValue: monitor }],
   })
   class MonitorModule {}
   const app = await NestFactory.create(MonitorModule, { logger: ['error', 'warn'] });

@@ -18,6 +18,7 @@ import { FailpointProducer } from './failpoint-producer';
 import type { Failpoints } from '@meridian/failpoints';
 import { type EventProducer, type ProducedPartition, SendFailure } from './producer';
 import { IDEMPOTENCY_KEY, type PreparedWrite, type SnapshotSource, Writer } from './writer';
+import { counter, histogram } from '@meridian/metrics';
 
 export type { WriteStep } from '@meridian/domain';
 
@@ -192,22 +193,16 @@ export class EventPublisher {
     });
     if (opts.metrics) {
       // Reuse metrics already registered (several publishers in one process, e.g. tests).
-      this.published =
-        (opts.metrics.getSingleMetric('meridian_publish_events_total') as Counter | undefined) ??
-        new Counter({
-          name: 'meridian_publish_events_total',
-          help: 'Events published, by aggregate type and outcome (stored | not_stored | outcome_unknown | invalid | refused | replayed).',
-          labelNames: ['aggregate_type', 'outcome'],
-          registers: [opts.metrics],
-        });
-      this.ackSeconds =
-        (opts.metrics.getSingleMetric('meridian_publish_ack_seconds') as Histogram | undefined) ??
-        new Histogram({
-          name: 'meridian_publish_ack_seconds',
-          help: 'Time from publish to broker acknowledgement (acks=all).',
-          buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-          registers: [opts.metrics],
-        });
+      this.published = counter(opts.metrics, {
+        name: 'meridian_publish_events_total',
+        help: 'Events published, by aggregate type and outcome (stored | not_stored | outcome_unknown | invalid | refused | replayed).',
+        labelNames: ['aggregate_type', 'outcome'],
+      });
+      this.ackSeconds = histogram(opts.metrics, {
+        name: 'meridian_publish_ack_seconds',
+        help: 'Time from publish to broker acknowledgement (acks=all).',
+        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      });
     }
   }
 

@@ -6,6 +6,7 @@ import { casDesignation, readDesignation } from './designation';
 import { DesignationConflictError, QuorumError } from './errors';
 import { type Designation, KEYS, validateRegion, type VersionedDesignation } from './model';
 import type { Quorum } from './quorum';
+import { counter, gauge } from '@meridian/metrics';
 
 export interface FailoverControllerOptions {
   /** The region this controller runs in (one controller per region; the elected one acts). */
@@ -100,22 +101,16 @@ export class FailoverController extends EventEmitter {
       instanceId: this.instanceId,
     });
     if (o.metrics) {
-      this.leaderGauge =
-        (o.metrics.getSingleMetric('meridian_quorum_controller_leader') as Gauge | undefined) ??
-        new Gauge({
-          name: 'meridian_quorum_controller_leader',
-          help: '1 while this failover controller is the elected (acting) one.',
-          labelNames: ['region', 'instance'],
-          registers: [o.metrics],
-        });
-      this.promotions =
-        (o.metrics.getSingleMetric('meridian_quorum_controller_promotions_total') as Counter | undefined) ??
-        new Counter({
-          name: 'meridian_quorum_controller_promotions_total',
-          help: 'Automatic promotions made by this controller, by old and new region.',
-          labelNames: ['from', 'to'],
-          registers: [o.metrics],
-        });
+      this.leaderGauge = gauge(o.metrics, {
+        name: 'meridian_quorum_controller_leader',
+        help: '1 while this failover controller is the elected (acting) one.',
+        labelNames: ['region', 'instance'],
+      });
+      this.promotions = counter(o.metrics, {
+        name: 'meridian_quorum_controller_promotions_total',
+        help: 'Automatic promotions made by this controller, by old and new region.',
+        labelNames: ['from', 'to'],
+      });
     }
   }
 

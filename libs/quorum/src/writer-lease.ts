@@ -18,6 +18,7 @@ import {
   type VersionedDesignation,
 } from './model';
 import type { Quorum } from './quorum';
+import { counter, gauge } from '@meridian/metrics';
 
 export interface WriterLeaseOptions {
   /** This process's region. */
@@ -134,23 +135,16 @@ export class WriterLease {
     this.log = (opts.logger ?? q.log).child({ region: this.region, instanceId: this.instanceId });
     this.last = admit(this.state(), this.clock());
     if (opts.metrics) {
-      this.acceptingGauge =
-        (opts.metrics.getSingleMetric('meridian_quorum_writer_accepting') as Gauge | undefined) ??
-        new Gauge({
-          name: 'meridian_quorum_writer_accepting',
-          help: '1 while this writer admits writes (it holds the Phase A write leadership), else 0.',
-          labelNames: ['region', 'instance'],
-          registers: [opts.metrics],
-        });
-      this.grants =
-        (opts.metrics.getSingleMetric('meridian_quorum_writer_leases_granted_total') as
-          Counter | undefined) ??
-        new Counter({
-          name: 'meridian_quorum_writer_leases_granted_total',
-          help: 'Writer leases granted (more than one per process means leases were lost).',
-          labelNames: ['region', 'instance'],
-          registers: [opts.metrics],
-        });
+      this.acceptingGauge = gauge(opts.metrics, {
+        name: 'meridian_quorum_writer_accepting',
+        help: '1 while this writer admits writes (it holds the Phase A write leadership), else 0.',
+        labelNames: ['region', 'instance'],
+      });
+      this.grants = counter(opts.metrics, {
+        name: 'meridian_quorum_writer_leases_granted_total',
+        help: 'Writer leases granted (more than one per process means leases were lost).',
+        labelNames: ['region', 'instance'],
+      });
     }
   }
 
