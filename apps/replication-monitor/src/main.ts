@@ -1,16 +1,11 @@
 import 'reflect-metadata';
-import { z } from 'zod';
-import { listenHttp, loadEnv } from '@meridian/config';
+import { listenHttp } from '@meridian/config';
 import { loadTopology, findRepoRoot } from '@meridian/topology';
 import { createMonitorApp } from './app';
+import { loadConfig } from './config';
 
 async function main(): Promise<void> {
-  const config = loadEnv('replication-monitor', {
-    TOPOLOGY: z.string().min(1).default('active-active'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(19100),
-    // Each sample is one ListOffsets per replicated topic and region: keep it modest by default.
-    SAMPLE_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
-  });
+  const config = loadConfig();
   const t = loadTopology(config.TOPOLOGY, findRepoRoot());
   const { app } = await createMonitorApp(t, { sampleIntervalMs: config.SAMPLE_INTERVAL_MS });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import type { Deserializer, IncomingEvent, Serializer } from '@nestjs/microservices';
 import type { Response } from 'express';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import {
   ContractError,
   type DecodeSource,
@@ -38,8 +38,14 @@ export interface MeridianModuleAsyncOptions extends Pick<ModuleMetadata, 'import
  * and, on shutdown (SIGTERM with `app.enableShutdownHooks()`), refuses new writes, flushes, disconnects. */
 @Injectable()
 class PublisherLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly log = pino({ name: 'meridian-publisher' });
-  constructor(@Inject(EventPublisher) private readonly publisher: EventPublisher) {}
+  private readonly log: Logger;
+  constructor(
+    @Inject(EventPublisher) private readonly publisher: EventPublisher,
+    @Inject(MERIDIAN_OPTIONS) options: MeridianModuleOptions,
+  ) {
+    // The service's own logger when it gave one, like the publisher itself.
+    this.log = options.logger ?? pino({ name: 'meridian-publisher' });
+  }
   onApplicationBootstrap(): void {
     this.publisher
       .connect()

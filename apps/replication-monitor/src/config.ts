@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { loadEnv } from '@meridian/config';
+
+const shape = {
+  /** A shipped topology name (`active-active`) or a path to a topology YAML. */
+  TOPOLOGY: z.string().min(1).default('active-active'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(19100),
+  /** Each sample is one ListOffsets per replicated topic and region: keep it modest. */
+  SAMPLE_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+};
+
+export type MonitorConfig = z.infer<z.ZodObject<typeof shape>>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MonitorConfig {
+  return loadEnv('replication-monitor', shape, env);
+}

@@ -1,0 +1,11 @@
+import { loadConfig } from './config';
+
+describe('replication-monitor config', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({ TOPOLOGY: 'active-active', PORT: 19100, SAMPLE_INTERVAL_MS: 500 });
+  });
+
+  it('names a bad variable, with what it must be', () => {
+    expect(() => loadConfig({ SAMPLE_INTERVAL_MS: '5' })).toThrow(/SAMPLE_INTERVAL_MS: .*(10|greater)/);
+  });
+});
