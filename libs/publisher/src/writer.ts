@@ -188,11 +188,6 @@ export class Writer {
       live: () => !s.retired,
     };
   }
-
-  /** Number of aggregates with a live session (for metrics). */
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
 }
 
 /**
