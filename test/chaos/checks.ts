@@ -69,29 +69,50 @@ interface MonitorFlow {
 
 /**
  * Quiet: the replication monitor sees nothing left to mirror on any flow, and every projector has
- * applied its region's logs up to their ends.
+ * applied its region's logs up to their ends. `onPending` hears, every 5 s, what is still awaited.
  */
-export async function waitQuiescent(timeoutMs: number): Promise<void> {
+export async function waitQuiescent(timeoutMs: number, onPending?: (what: string) => void): Promise<void> {
+  let lastReport = Date.now();
   await waitFor(
     async () => {
-      const rpo = await json<{ flows: MonitorFlow[] }>('http://127.0.0.1:19100/rpo').catch(() => undefined);
-      if (!rpo || rpo.flows.some((f) => f.stale || !f.drained)) return false;
-      for (const r of REGION_NAMES) {
-        const ends = await endOffsets(r, inputTopics(r));
-        const { positions } = await json<{
-          positions: { topic: string; partition: number; nextOffset: string }[];
-        }>(`${CHAOS_REGIONS[r].projector}/positions`).catch(() => ({ positions: undefined as never }));
-        if (!positions) return false;
-        for (const [topic, parts] of ends)
-          for (const [partition, end] of parts) {
-            const pos = positions.find((p) => p.topic === topic && p.partition === partition);
-            if (end > 0n && (!pos || BigInt(pos.nextOffset) < end)) return false;
-          }
+      const pending = await notQuiet();
+      if (pending !== undefined && onPending && Date.now() - lastReport >= 5_000) {
+        lastReport = Date.now();
+        onPending(pending);
       }
-      return true;
+      return pending === undefined;
     },
     { timeoutMs, intervalMs: 500, description: 'mirrors and projectors to catch up everywhere' },
   );
+}
+
+/** What is not caught up yet, or undefined when everything is. */
+async function notQuiet(): Promise<string | undefined> {
+  const rpo = await json<{ flows: MonitorFlow[] }>('http://127.0.0.1:19100/rpo').catch(() => undefined);
+  if (!rpo) return 'the replication monitor does not answer';
+  const flows = rpo.flows.filter((f) => f.stale || !f.drained);
+  if (flows.length > 0)
+    return `monitor: ${flows.map((f) => `${f.source}→${f.target} ${f.stale ? 'stale' : `not drained (${f.rpoRecords ?? '?'} records)`}`).join(', ')}`;
+  const behind: string[] = [];
+  for (const r of REGION_NAMES) {
+    const ends = await endOffsets(r, inputTopics(r));
+    const { positions } = await json<{
+      positions: { topic: string; partition: number; nextOffset: string }[];
+    }>(`${CHAOS_REGIONS[r].projector}/positions`).catch(() => ({ positions: undefined as never }));
+    if (!positions) {
+      behind.push(`projector-${r} does not answer`);
+      continue;
+    }
+    let records = 0n;
+    for (const [topic, parts] of ends)
+      for (const [partition, end] of parts) {
+        const pos = positions.find((p) => p.topic === topic && p.partition === partition);
+        const next = pos ? BigInt(pos.nextOffset) : 0n;
+        if (end > 0n && next < end) records += end - next;
+      }
+    if (records > 0n) behind.push(`projector-${r} ${records} records behind`);
+  }
+  return behind.length > 0 ? behind.join(', ') : undefined;
 }
 
 interface LoggedEvent {

@@ -71,7 +71,9 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
       ...(KINDS ? { kinds: KINDS } : {}),
     });
     const story: string[] = [describeChaosPlan(plan)];
-    const log = (m: string) => story.push(`  ${m}`);
+    // Each line says when, from the seed's start: where a seed's minutes go is the suite's budget.
+    const tSeed = Date.now();
+    const log = (m: string) => story.push(`  [+${((Date.now() - tSeed) / 1000).toFixed(1)} s] ${m}`);
     let workload: ChaosWorkload | undefined;
     try {
       const before = await marks();
@@ -107,9 +109,11 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
       totals.failpointsArmed += result.failpointsArmed;
       totals.pastBoundRefused += result.pastBound.refused;
       totals.pastBoundStoredButRejected += result.pastBound.storedButRejected.length;
+      log('workload stopped; healing');
       await healEverything();
       const tHeal = Date.now();
-      await waitQuiescent(180_000);
+      log('healed');
+      await waitQuiescent(180_000, (what) => log(`awaiting ${what}`));
       log(`quiescent ${Date.now() - tHeal} ms after healing`);
 
       // Every broken promise is collected, so a failure says all that went wrong, region by region.
@@ -205,6 +209,7 @@ describe('chaos: nothing acknowledged is lost, every region converges', () => {
         if (notDead.length > 0)
           problems.push(`${region}: ${notDead.length} events past the skew bound were not dead-lettered`);
       }
+      log('checked');
       for (const p of problems) log(`BROKEN: ${p}`);
       expect(problems).toEqual([]);
       console.log(`[chaos] passed\n${story.join('\n')}`);

@@ -109,13 +109,16 @@ export function renderMirrorMakerProperties(t: Topology, target: string): string
     prop('emit.checkpoints.interval.seconds', m.checkpointsIntervalSeconds),
     prop('offset.lag.max', m.offsetLagMax),
     prop('offset-syncs.topic.location', 'target'),
-    // Each offset commit also writes the offset-sync of the last mirrored record: a quiet flow's
-    // mapping reaches its end within this, and the failover drain and chaos quiescence wait on it.
-    prop('offset.flush.interval.ms', 2000),
     '',
-    "# Restarts: a killed worker's tasks are handed to its successor at once, not after a delay",
-    '# meant for rolling restarts of many workers (each herder here has one worker).',
-    prop('scheduled.rebalance.max.delay.ms', 0),
+    "# Connect worker settings. MirrorMaker 2 gives its workers only the target cluster's",
+    '# `<alias>.` settings (and offset/config/status.storage.*): unprefixed, these would be ignored.',
+    // Each offset commit also writes the offset-sync of the last mirrored record: a quiet flow's
+    // mapping reaches its end within this, and the failover drain and chaos quiescence wait on it
+    // (Connect's default is 60 s).
+    prop(`${target}.offset.flush.interval.ms`, 2000),
+    // Restarts: a killed worker's tasks are handed to its successor at once, not after a delay
+    // meant for rolling restarts of many workers (each herder here has one worker; default 5 min).
+    prop(`${target}.scheduled.rebalance.max.delay.ms`, 0),
     '',
     '# Single-node clusters: every internal topic has one replica.',
     prop('replication.factor', 1),

@@ -38,6 +38,16 @@ describe('shipped topologies', () => {
     expect(t.flows).toHaveLength(6);
   });
 
+  it('gives MirrorMaker 2 its Connect worker settings under the target prefix, where it reads them', () => {
+    // MirrorMakerConfig.workerConfig takes `<target>.` settings (and a few storage prefixes) only:
+    // an unprefixed offset.flush.interval.ms left Connect's 60 s between offset-syncs of quiet flows.
+    const t = loadTopology('active-active', repoRoot);
+    const props = renderMirrorMakerProperties(t, 'eu').split('\n');
+    expect(props).toContain('eu.offset.flush.interval.ms = 2000');
+    expect(props).toContain('eu.scheduled.rebalance.max.delay.ms = 0');
+    expect(props.filter((l) => /^(offset\.flush|scheduled\.rebalance)/.test(l))).toEqual([]);
+  });
+
   it.each(['active-active', 'active-passive'])(
     'the committed MirrorMaker 2 properties of %s are current',
     (name) => {
