@@ -23,6 +23,7 @@ import {
 } from '@meridian/topology';
 import { percentile } from './report';
 import type { BenchReport } from './run';
+import { ReadApiClient } from '@meridian/read-api';
 
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 30);
@@ -32,10 +33,8 @@ const POLL_MS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function logins(projectorUrl: string, id: string): Promise<number> {
-  const res = await fetch(`${projectorUrl}/aggregates/profile/${id}`);
-  if (res.status === 404) return 0;
-  const v = (await res.json()) as { state: { logins?: { counter?: number } } };
-  return v.state.logins?.counter ?? 0;
+  const v = await new ReadApiClient(projectorUrl).aggregate('profile', id);
+  return v?.state.logins?.counter ?? 0;
 }
 
 /** Raw kafkajs inside one region: produce one record, consume it; and batched rates. */

@@ -9,6 +9,7 @@ import { deadLetterTopic, remoteTopicName } from '@meridian/topology';
 import { LOCAL_REGISTRIES, localKafka, waitFor } from '@meridian/testing';
 import { readTopicToEnd } from '../support/kafka';
 import { CHAOS_REGIONS, type ChaosRegion, REGION_NAMES } from './workload';
+import { ReadApiClient } from '@meridian/read-api';
 
 type Offsets = Map<string, Map<number, bigint>>; // topic -> partition -> offset
 
@@ -96,9 +97,10 @@ async function notQuiet(): Promise<string | undefined> {
   const behind: string[] = [];
   for (const r of REGION_NAMES) {
     const ends = await endOffsets(r, inputTopics(r));
-    const { positions } = await json<{
-      positions: { topic: string; partition: number; nextOffset: string }[];
-    }>(`${CHAOS_REGIONS[r].projector}/positions`).catch(() => ({ positions: undefined as never }));
+    const positions = await readApi(r)
+      .positions()
+      .then((p) => p.positions)
+      .catch(() => undefined);
     if (!positions) {
       behind.push(`projector-${r} does not answer`);
       continue;
@@ -188,12 +190,12 @@ export interface ProfileView {
   state: Record<string, { counter?: number; set?: string[] }>;
 }
 
+const readApi = (region: ChaosRegion) => new ReadApiClient(CHAOS_REGIONS[region].projector);
+
 export async function view(region: ChaosRegion, id: string): Promise<ProfileView | undefined> {
-  const res = await fetch(`${CHAOS_REGIONS[region].projector}/aggregates/profile/${id}`);
-  if (res.status === 404) return undefined;
-  return (await res.json()) as ProfileView;
+  return (await readApi(region).aggregate('profile', id)) as ProfileView | undefined;
 }
 
 export async function stateDigest(region: ChaosRegion): Promise<string> {
-  return (await json<{ digest: string }>(`${CHAOS_REGIONS[region].projector}/digest`)).digest;
+  return (await readApi(region).digest()).digest;
 }

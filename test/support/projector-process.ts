@@ -14,6 +14,7 @@ import { AGGREGATE_TYPES } from '@meridian/contract';
 import { sourceTopicPattern } from '@meridian/topology';
 import { LOCAL_REGIONS, localKafka, uniqueName, waitFor } from '@meridian/testing';
 import type { TestStore } from './stores';
+import { type AggregateView, type DigestView, type PositionsView, ReadApiClient } from '@meridian/read-api';
 
 export const REGION = 'us-east';
 export const REGISTRY_URL = 'http://127.0.0.1:18081/apis/ccompat/v7';
@@ -21,32 +22,7 @@ export const REGISTRY_URL = 'http://127.0.0.1:18081/apis/ccompat/v7';
 export const SHARED_PROJECTOR_URL = 'http://127.0.0.1:18070';
 const MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'projector', 'src', 'main.js');
 
-export interface PositionView {
-  topic: string;
-  partition: number;
-  nextOffset: string;
-  sourceRegion: string;
-  lastHlc?: string;
-  appliedAtMs: number;
-}
-export interface PositionsView {
-  region: string;
-  positions: PositionView[];
-  stats: { applied: number; deadLettered: number; duplicates: number; aggregates: number };
-}
-export interface DigestView {
-  region: string;
-  digest: string;
-  aggregates: number;
-}
-export interface AggregateView {
-  aggregateType: string;
-  aggregateId: string;
-  region: string;
-  state: Record<string, { counter?: number; lww?: unknown; set?: unknown[]; map?: Record<string, unknown> }>;
-  version: Record<string, number>;
-  digest: string;
-}
+type PositionView = PositionsView['positions'][number];
 
 /** `topic:partition` → log-end offset, for every source topic of the projector in a region. */
 export type EndOffsets = ReadonlyMap<string, bigint>;
@@ -77,28 +53,22 @@ export function lagBehind(positions: readonly PositionView[], ends: EndOffsets, 
 export class ProjectorClient {
   constructor(public baseUrl: string) {}
 
-  private async json<T>(path: string): Promise<T> {
-    const res = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`GET ${this.baseUrl}${path}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+  /** Made per call: a spawned projector's URL is known only once its port is chosen. */
+  private get api(): ReadApiClient {
+    return new ReadApiClient(this.baseUrl, { timeoutMs: 10_000 });
   }
 
   positions(): Promise<PositionsView> {
-    return this.json<PositionsView>('/positions');
+    return this.api.positions();
   }
 
   digest(): Promise<DigestView> {
-    return this.json<DigestView>('/digest');
+    return this.api.digest();
   }
 
   /** `undefined` when the projector holds nothing for the aggregate (404). */
-  async aggregate(type: string, id: string): Promise<AggregateView | undefined> {
-    const res = await fetch(`${this.baseUrl}/aggregates/${type}/${encodeURIComponent(id)}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`GET aggregate ${type}/${id}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as AggregateView;
+  aggregate(type: string, id: string): Promise<AggregateView | undefined> {
+    return this.api.aggregate(type, id);
   }
 
   async healthy(): Promise<boolean> {

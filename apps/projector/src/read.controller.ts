@@ -14,6 +14,13 @@ import type { Response } from 'express';
 import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
 import { type Document, documentVersion, readDocument } from '@meridian/merge';
 import { Projector } from './projector';
+import type {
+  AggregateView,
+  DigestPageView,
+  DigestView,
+  DocumentView,
+  PositionsView,
+} from '@meridian/read-api';
 
 /** Edge caches may serve a copy for 1 s and revalidate with the ETag (a 304 costs one digest compare). */
 const CACHE_CONTROL = 'public, max-age=0, s-maxage=1, stale-while-revalidate=5';
@@ -44,7 +51,7 @@ export class ReadController {
     res.setHeader('Cache-Control', CACHE_CONTROL);
     if (ifNoneMatch === etag) return res.status(304).end();
     const doc = stored.state as Document;
-    res.json({
+    const view: AggregateView = {
       aggregateType: type,
       aggregateId: id,
       region: this.projector.config.REGION,
@@ -52,26 +59,31 @@ export class ReadController {
       version: documentVersion(doc),
       digest: stored.digest,
       updatedAtMs: stored.updatedAtMs,
-    });
+    };
+    res.json(view);
   }
 
   /** The raw merge document (dots and causal context): what writers need to build removes. */
   @Get('aggregates/:type/:id/document')
-  async document(@Param('type') type: string, @Param('id') id: string) {
+  async document(@Param('type') type: string, @Param('id') id: string): Promise<DocumentView> {
     const stored = await this.load(type, id);
-    return { digest: stored.digest, document: stored.state };
+    return { digest: stored.digest, document: stored.state as Document };
   }
 
   /** Digest of the region's whole state and per aggregate type: regions agree iff these are equal. */
   @Get('digest')
-  async digest(@Query('type') type?: string) {
+  async digest(@Query('type') type?: string): Promise<DigestView> {
     const all = await this.projector.store.stateDigest(type);
     return { region: this.projector.config.REGION, ...(type ? { aggregateType: type } : {}), ...all };
   }
 
   /** Per-aggregate digests, paged, to find the aggregates where two regions differ. */
   @Get('digest/:type')
-  async digests(@Param('type') type: string, @Query('after') after?: string, @Query('limit') limit?: string) {
+  async digests(
+    @Param('type') type: string,
+    @Query('after') after?: string,
+    @Query('limit') limit?: string,
+  ): Promise<DigestPageView> {
     return this.projector.store.aggregateDigests(type, {
       ...(after ? { afterId: after } : {}),
       ...(limit ? { limit: Number(limit) } : {}),
@@ -80,7 +92,7 @@ export class ReadController {
 
   /** Per source region and partition: the next offset to apply and the HLC of the last applied event. */
   @Get('positions')
-  async positions() {
+  async positions(): Promise<PositionsView> {
     const list = await this.projector.store.positions();
     const stats = await this.projector.store.stats();
     return {

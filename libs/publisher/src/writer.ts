@@ -8,6 +8,7 @@ import {
   type Mutation,
   type Operation,
 } from '@meridian/merge';
+import { ReadApiClient } from '@meridian/read-api';
 
 /** Where a writer gets the current merged state of an aggregate (the local projector). */
 export interface SnapshotSource {
@@ -196,18 +197,17 @@ export class Writer {
  * correct, but a remove then only sees this writer's own adds (logged).
  */
 export class HttpSnapshotSource implements SnapshotSource {
+  private readonly client: ReadApiClient;
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly onError: (e: Error) => void = () => undefined,
-    private readonly timeoutMs = 2000,
-  ) {}
+    timeoutMs = 2000,
+  ) {
+    this.client = new ReadApiClient(baseUrl, { timeoutMs });
+  }
   async load(aggregateType: string, aggregateId: string): Promise<Document | undefined> {
-    const url = `${this.baseUrl}/aggregates/${encodeURIComponent(aggregateType)}/${encodeURIComponent(aggregateId)}/document`;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
-      if (res.status === 404) return undefined;
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-      return ((await res.json()) as { document: Document }).document;
+      return (await this.client.document(aggregateType, aggregateId))?.document;
     } catch (e) {
       this.onError(e as Error);
       return undefined;

@@ -1,5 +1,6 @@
 import { AGGREGATE_TYPES } from '@meridian/contract';
 import type { AggregateDigest, ProjectionStore } from '@meridian/store';
+import { ReadApiClient } from '@meridian/read-api';
 
 export interface Difference {
   aggregateType: string;
@@ -13,13 +14,6 @@ export interface VerifyResult {
   live: string;
   rebuilt: string;
   differences: Difference[];
-}
-
-async function livePage(url: string, type: string, after?: string) {
-  const q = new URLSearchParams({ limit: '1000', ...(after ? { after } : {}) });
-  const res = await fetch(`${url}/digest/${encodeURIComponent(type)}?${q}`);
-  if (!res.ok) throw new Error(`${url}/digest/${type}: HTTP ${res.status}`);
-  return (await res.json()) as { items: AggregateDigest[]; nextAfterId?: string };
 }
 
 async function* pages(
@@ -40,14 +34,15 @@ async function* pages(
  * byte order) naming every aggregate that is missing on one side or differs.
  */
 export async function verifyAgainst(store: ProjectionStore, projectorUrl: string): Promise<VerifyResult> {
-  const live = (await (await fetch(`${projectorUrl}/digest`)).json()) as { digest: string };
+  const client = new ReadApiClient(projectorUrl, { timeoutMs: 30_000 });
+  const live = await client.digest();
   const rebuilt = await store.stateDigest();
   const differences: Difference[] = [];
   if (live.digest !== rebuilt.digest) {
     for (const type of AGGREGATE_TYPES) {
-      const l = (await (await fetch(`${projectorUrl}/digest?type=${type}`)).json()) as { digest: string };
+      const l = await client.digest(type);
       if (l.digest === (await store.stateDigest(type)).digest) continue;
-      const a = pages((after) => livePage(projectorUrl, type, after));
+      const a = pages((after) => client.digests(type, { ...(after ? { after } : {}), limit: 1000 }));
       const b = pages((after) =>
         store.aggregateDigests(type, { ...(after ? { afterId: after } : {}), limit: 1000 }),
       );

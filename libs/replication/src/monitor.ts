@@ -12,6 +12,7 @@ import { OffsetHistory } from './history';
 import { FormatError, type OffsetSync, parseHeartbeat, parseOffsetSync } from './mm2-formats';
 import { recordTimestampBound } from './record-time';
 import { KafkaRegionClient, type PartitionOffsets, type RegionClient } from './region-client';
+import { ReadApiClient } from '@meridian/read-api';
 
 export type { FlowFigures, PartitionFigures } from './figures';
 
@@ -254,11 +255,7 @@ export class ReplicationMonitor {
     const url = this.o.projectorUrls?.[name];
     if (url) {
       try {
-        const res = await fetch(`${url}/positions`, { signal: AbortSignal.timeout(500) });
-        const body = (await res.json()) as {
-          positions: { topic: string; partition: number; nextOffset: string }[];
-          writerEpochs?: { stale: number };
-        };
+        const body = await new ReadApiClient(url, { timeoutMs: 500 }).positions();
         for (const p of body.positions) st.applied.set(key(p.topic, p.partition), BigInt(p.nextOffset));
         if (body.writerEpochs) st.staleEpochEvents = body.writerEpochs.stale;
       } catch {

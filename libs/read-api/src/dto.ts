@@ -1,0 +1,48 @@
+import type { Document, FieldView, VersionVector } from '@meridian/merge';
+import type { EpochTrackerStats } from '@meridian/projector';
+import type { AggregateDigest, SourcePosition, StoreStats } from '@meridian/store';
+
+/**
+ * What a region's projector answers on its HTTP read API, one type per route. The projector's
+ * controller returns these; `ReadApiClient` reads them — one contract for the writer's snapshots,
+ * replay's verify, the replication monitor, edge caches and the tests.
+ */
+
+/** `GET /aggregates/:type/:id` (ETag = `"<digest>"`; `If-None-Match` → 304). */
+export interface AggregateView {
+  aggregateType: string;
+  aggregateId: string;
+  region: string;
+  state: Record<string, FieldView>;
+  version: VersionVector;
+  digest: string;
+  updatedAtMs: number;
+}
+
+/** `GET /aggregates/:type/:id/document`: the raw merge document, which writers build removes on. */
+export interface DocumentView {
+  digest: string;
+  document: Document;
+}
+
+/** `GET /digest[?type=]`: regions agree on their state (or one type's) iff these digests are equal. */
+export interface DigestView {
+  region: string;
+  aggregateType?: string;
+  digest: string;
+  aggregates: number;
+}
+
+/** `GET /digest/:type?after=&limit=`: per-aggregate digests in UTF-8 order, paged. */
+export interface DigestPageView {
+  items: readonly AggregateDigest[];
+  nextAfterId?: string;
+}
+
+/** `GET /positions`: per source partition, the next offset to apply; the store's counters. */
+export interface PositionsView {
+  region: string;
+  positions: SourcePosition[];
+  stats: StoreStats;
+  writerEpochs: EpochTrackerStats;
+}
