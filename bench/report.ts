@@ -1,3 +1,4 @@
+// Long on purpose: percentiles, the results files and the latency chart, which render the same figures.
 /**
  * Bench reporting: percentiles, the results files (`bench/results/latest.json`, `latest.md`) and one
  * latency chart (SVG, hand-written, no dependencies) per distribution a bench reports.

@@ -1,3 +1,4 @@
+// Long on purpose: the chaos writers and the bookkeeping of every answer they got, which the checks read.
 /**
  * The chaos workload: in every region several concurrent clients write the same few profiles
  * through that region's profile-service, and one through the gateway (conflicting field writes,

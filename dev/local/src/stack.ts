@@ -1,3 +1,4 @@
+// Long on purpose: the local launcher's one lifecycle (plan, start by phase, wait, stop, kill), whose phases share the state file.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

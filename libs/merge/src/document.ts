@@ -1,3 +1,4 @@
+// Long on purpose: the document CRDT: every operation, its merge and its read, which must change together.
 import { canonicalEncode, compareValues, type Value } from './canonical';
 import { checkedSum } from './counters';
 import {

@@ -1,3 +1,4 @@
+// Long on purpose: every dead-letter reason the engine gives, on one harness.
 import { randomUUID } from 'node:crypto';
 import {
   DLQ_HEADERS,

@@ -1,3 +1,4 @@
+// Long on purpose: the fold of a batch and the classification of every record in it, which must agree.
 import {
   ContractError,
   type ContractErrorCode,

@@ -1,3 +1,4 @@
+// Long on purpose: the engine's cases share one in-memory store, registry and serde harness.
 import {
   EventSerde,
   InMemorySchemaRegistry,

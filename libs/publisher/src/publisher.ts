@@ -1,3 +1,4 @@
+// Long on purpose: one write path (admit, prepare, encode, send, classify the outcome) whose error cases must be read in order.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { aggregateIdProblem, aggregateTypeProblem, type WriteStep } from '@meridian/domain';
 import pino, { type Logger } from 'pino';

@@ -1,3 +1,4 @@
+// Long on purpose: every Phase A leadership guarantee against one real etcd cluster, which the cases share.
 /**
  * Phase A write leadership against a REAL 3-member etcd cluster (one member per region, each region's
  * clients talking only to their own member), started by the test on ports 22300–22305.

@@ -1,3 +1,4 @@
+// Long on purpose: the writer lease's admission rule, keepalive and loss handling, which only hold together.
 import { EtcdLeaseInvalidError, type Lease } from 'etcd3';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';

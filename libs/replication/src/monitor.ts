@@ -1,3 +1,4 @@
+// Long on purpose: one sampling loop per region feeding the flow figures; its timing rules are easier to check side by side.
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { bootstrapServers, type Region, remoteTopicName, type Topology } from '@meridian/topology';
 import {

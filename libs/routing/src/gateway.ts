@@ -1,3 +1,4 @@
+// Long on purpose: the gateway is one request path (route, limit, forward, retry or answer unknown) whose decisions depend on each other.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import pino, { type Logger } from 'pino';

@@ -1,3 +1,4 @@
+// Long on purpose: the gateway's routing, failover, limits and outcome reporting, each case short, all on one harness of real HTTP upstreams.
 import {
   createServer,
   type IncomingHttpHeaders,

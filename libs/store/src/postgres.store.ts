@@ -1,3 +1,4 @@
+// Long on purpose: the adapter is one discipline — SQL, the writer lock and error mapping — that has to be read together to be trusted.
 /**
  * PostgreSQL adapter (pg Pool). One schema per region; each commit is one `BEGIN ... COMMIT` on one
  * pooled connection with a handful of multi-row statements, so the round trips per commit do not grow

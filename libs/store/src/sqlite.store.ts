@@ -1,3 +1,4 @@
+// Long on purpose: the adapter is one discipline — SQL, the file lock and error mapping — that has to be read together.
 /**
  * SQLite adapter (better-sqlite3, synchronous and in-process). One connection; each commit is one
  * `BEGIN IMMEDIATE` transaction, so a second process on the same file waits for the write lock

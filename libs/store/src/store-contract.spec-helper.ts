@@ -1,3 +1,4 @@
+// Long on purpose: the one contract both store adapters must meet, kept in one place so they cannot drift.
 // The contract every ProjectionStore adapter must meet, run by each adapter's spec. Named `*.spec.ts`
 // so the build leaves it out; jest only runs `*.unit.spec.ts` and `*.int.spec.ts`.
 import { createHash } from 'node:crypto';
