@@ -105,6 +105,18 @@ function newClusterId(): string {
  * The local multi-region world: one single-node KRaft broker per region and one MirrorMaker 2
  * process per target region, started as JVMs from Maven Central jars and tracked by pid.
  */
+/** One `up`: the topology, what already runs, and what this call started. */
+interface UpRun {
+  readonly t: Topology;
+  readonly t0: number;
+  readonly timeoutMs: number;
+  readonly classpath: string;
+  readonly registryJarPath: string | undefined;
+  readonly state: StackState;
+  readonly running: (name: string) => boolean;
+  readonly started: string[];
+}
+
 export class LocalStack {
   constructor(
     private readonly paths: LocalPaths,
@@ -152,53 +164,84 @@ export class LocalStack {
     });
   }
 
+  /**
+   * Starts whatever of the topology is not running, phase by phase, each waiting for what the
+   * next dials: brokers and registries, the WAN, the etcd quorum, then MirrorMaker 2 (ready when
+   * every flow carries fresh heartbeats). Apps are started by the CLI on top.
+   */
   async up(opts: UpOptions): Promise<{ topology: Topology; elapsedMs: number; started: string[] }> {
+    const run = await this.plan(opts);
+    await this.startBrokersAndRegistries(run);
+    await this.startWan(run, opts);
+    await this.startQuorum(run);
+    await this.waitInfrastructure(run);
+    this.startMirrors(run);
+    await this.waitMirroredHeartbeats(run);
+    return { topology: run.t, elapsedMs: Date.now() - run.t0, started: run.started };
+  }
+
+  /** Checks what `up` needs (no other topology up, programs, jars) and what already runs. */
+  private async plan(opts: UpOptions): Promise<UpRun> {
     const t0 = Date.now();
-    const timeoutMs = opts.timeoutMs ?? 180_000;
     const t = loadTopology(opts.topology, this.paths.repoRoot);
     const prev = this.readState();
     if (prev && prev.topologyName !== t.name && prev.processes.some((p) => this.alive(p))) {
       throw new LocalError(
-        `topology "${prev.topologyName}" is up; run \`npx meridian local down\` before bringing up "${t.name}"`,
         'TOPOLOGY_MISMATCH',
+        `topology "${prev.topologyName}" is up; run \`npx meridian local down\` before bringing up "${t.name}"`,
       );
     }
     checkPrerequisites(t);
     await ensureKafkaJars(this.paths, (m) => this.log.info(m));
-    const classpath = kafkaClasspath(this.paths);
     const registryJarPath = t.regions.some((r) => r.registry)
       ? await ensureRegistryApp(this.paths, (m) => this.log.info(m))
       : undefined;
-
     const keep = (prev?.processes ?? []).filter((p) => this.alive(p));
-    const state: StackState = { topology: opts.topology, topologyName: t.name, processes: keep };
-    const running = (name: string) => keep.some((p) => p.name === name);
-    const started: string[] = [];
+    return {
+      t,
+      t0,
+      timeoutMs: opts.timeoutMs ?? 180_000,
+      classpath: kafkaClasspath(this.paths),
+      registryJarPath,
+      state: { topology: opts.topology, topologyName: t.name, processes: keep },
+      running: (name: string) => keep.some((p) => p.name === name),
+      started: [],
+    };
+  }
 
-    // Brokers: format once, start those not running, wait for each to answer metadata requests.
+  private launch(run: UpRun, rec: ProcessRecord): void {
+    run.state.processes.push(rec);
+    run.started.push(rec.name);
+  }
+
+  private async startBrokersAndRegistries(run: UpRun): Promise<void> {
+    const { t } = run;
+    // Brokers: format once, start those not running (waited for in `waitInfrastructure`).
     await Promise.all(
       t.regions.map(async (r) => {
         const name = `kafka-${r.name}`;
-        if (running(name)) return;
+        if (run.running(name)) return;
         await this.assertPortFree(r.kafka.port, name);
         await this.assertPortFree(r.kafka.controllerPort, name);
-        const rec = this.startBroker(t, r, classpath);
-        state.processes.push(rec);
-        started.push(name);
+        this.launch(run, this.startBroker(t, r, run.classpath));
       }),
     );
     // Schema registries: independent of the brokers (their storage is a local H2 file).
     for (const r of t.regions) {
       const name = `registry-${r.name}`;
-      if (!r.registry || !registryJarPath || running(name)) continue;
+      if (!r.registry || !run.registryJarPath || run.running(name)) continue;
       await this.assertPortFree(r.registry.port, name);
-      state.processes.push(this.startRegistry(r, registryJarPath));
-      started.push(name);
+      this.launch(run, this.startRegistry(r, run.registryJarPath));
     }
-    // The WAN before anything dials across it; then the etcd quorum, whose peers talk through it.
-    if (t.wan && !running('wan')) {
+  }
+
+  /** The WAN before anything dials across it (the etcd peers, MirrorMaker 2, the gateway). */
+  private async startWan(run: UpRun, opts: UpOptions): Promise<void> {
+    const { t, state } = run;
+    if (t.wan && !run.running('wan')) {
       await this.assertPortFree(t.wan.controlPort, 'wan');
-      state.processes.push(
+      this.launch(
+        run,
         spawnNode({
           name: 'wan',
           kind: 'wan',
@@ -213,26 +256,33 @@ export class LocalStack {
           port: t.wan.controlPort,
         }),
       );
-      started.push('wan');
     }
     this.writeState(state);
     if (t.wan) {
       const controlPort = t.wan.controlPort;
-      await this.waitProcess('wan', state, timeoutMs, 'the WAN proxies to answer', () =>
+      await this.waitProcess('wan', state, run.timeoutMs, 'the WAN proxies to answer', () =>
         portOpen(controlPort),
       );
     }
-    if (t.regions.some((r) => r.etcd)) {
-      for (const r of t.regions) {
-        const name = `etcd-${r.name}`;
-        if (!r.etcd || running(name)) continue;
-        await this.assertPortFree(r.etcd.clientPort, name);
-        await this.assertPortFree(r.etcd.peerPort, name);
-        state.processes.push(this.startEtcd(t, r));
-        started.push(name);
-      }
-      this.writeState(state);
+  }
+
+  /** The etcd quorum, one member per region; its peers talk through the WAN. */
+  private async startQuorum(run: UpRun): Promise<void> {
+    const { t } = run;
+    if (!t.regions.some((r) => r.etcd)) return;
+    for (const r of t.regions) {
+      const name = `etcd-${r.name}`;
+      if (!r.etcd || run.running(name)) continue;
+      await this.assertPortFree(r.etcd.clientPort, name);
+      await this.assertPortFree(r.etcd.peerPort, name);
+      this.launch(run, this.startEtcd(t, r));
     }
+    this.writeState(run.state);
+  }
+
+  /** Every etcd member in a quorum, every broker and registry answering. */
+  private async waitInfrastructure(run: UpRun): Promise<void> {
+    const { t, state, timeoutMs } = run;
     await Promise.all([
       ...t.regions
         .filter((r) => r.etcd)
@@ -262,20 +312,23 @@ export class LocalStack {
           ),
         ),
     ]);
-    this.log.info(`brokers and registries ready after ${Date.now() - t0} ms`);
+    this.log.info(`brokers and registries ready after ${Date.now() - run.t0} ms`);
+  }
 
-    // MirrorMaker 2: one dedicated process per target region.
-    this.renderMirrorMakerConfigs(t);
-    for (const target of mirrorTargets(t)) {
-      const name = `mm2-${target}`;
-      if (running(name)) continue;
-      state.processes.push(this.startMirrorMaker(t, target, classpath));
-      started.push(name);
+  /** MirrorMaker 2: one dedicated process per target region. */
+  private startMirrors(run: UpRun): void {
+    this.renderMirrorMakerConfigs(run.t);
+    for (const target of mirrorTargets(run.t)) {
+      if (run.running(`mm2-${target}`)) continue;
+      this.launch(run, this.startMirrorMaker(run.t, target, run.classpath));
     }
-    this.writeState(state);
+    this.writeState(run.state);
+  }
 
-    // Ready when every flow's target holds a heartbeat of its source emitted after we began.
-    const since = started.length > 0 ? t0 : Date.now() - HEARTBEAT_FRESH_MS;
+  /** Ready when every flow's target holds a heartbeat of its source emitted after we began. */
+  private async waitMirroredHeartbeats(run: UpRun): Promise<void> {
+    const { t, state, t0, timeoutMs } = run;
+    const since = run.started.length > 0 ? t0 : Date.now() - HEARTBEAT_FRESH_MS;
     await Promise.all(
       t.flows.map((f) =>
         waitFor(
@@ -301,15 +354,13 @@ export class LocalStack {
         ).catch((e: unknown) => {
           if (e instanceof LocalError) throw e;
           throw new LocalError(
-            `${(e as Error).message}; see ${join(this.paths.logsDir, `mm2-${f.to}.log`)}`,
             'START_TIMEOUT',
-            true,
-            { cause: e },
+            `${(e as Error).message}; see ${join(this.paths.logsDir, `mm2-${f.to}.log`)}`,
+            { retriable: true, cause: e },
           );
         }),
       ),
     );
-    return { topology: t, elapsedMs: Date.now() - t0, started };
   }
 
   private startMirrorMaker(t: Topology, target: string, classpath: string): ProcessRecord {
@@ -352,8 +403,8 @@ export class LocalStack {
       );
       if (fmt.status !== 0) {
         throw new LocalError(
-          `formatting storage of ${r.name} failed:\n${fmt.stdout}\n${fmt.stderr}`,
           'START_TIMEOUT',
+          `formatting storage of ${r.name} failed:\n${fmt.stdout}\n${fmt.stderr}`,
         );
       }
     }
@@ -445,8 +496,8 @@ export class LocalStack {
   private async assertPortFree(port: number, who: string): Promise<void> {
     if (await portOpen(port)) {
       throw new LocalError(
-        `port ${port} (for ${who}) is already in use by a process meridian did not start; stop it or change the port in the topology`,
         'PORT_IN_USE',
+        `port ${port} (for ${who}) is already in use by a process meridian did not start; stop it or change the port in the topology`,
       );
     }
   }
@@ -456,8 +507,8 @@ export class LocalStack {
       const rec = state.processes.find((p) => p.name === n);
       if (rec && !this.alive(rec)) {
         throw new LocalError(
-          `${n} exited during start-up; last log lines:\n${tailOf(rec.log)}`,
           'PROCESS_EXITED',
+          `${n} exited during start-up; last log lines:\n${tailOf(rec.log)}`,
         );
       }
     }
@@ -485,7 +536,8 @@ export class LocalStack {
     } catch (e) {
       if (e instanceof LocalError) throw e;
       const rec = state.processes.find((p) => p.name === name);
-      throw new LocalError(`${(e as Error).message}; see ${rec?.log ?? 'the logs'}`, 'START_TIMEOUT', true, {
+      throw new LocalError('START_TIMEOUT', `${(e as Error).message}; see ${rec?.log ?? 'the logs'}`, {
+        retriable: true,
         cause: e,
       });
     }
@@ -602,7 +654,7 @@ export class LocalStack {
     regionOf(t, regionName);
     const rec = s.processes.find((p) => p.name === `kafka-${regionName}`);
     if (!rec || !this.alive(rec))
-      throw new LocalError(`the broker of ${regionName} is not running`, 'NOT_UP');
+      throw new LocalError('NOT_UP', `the broker of ${regionName} is not running`);
     await stopProcess(rec, this.paths.home, { signal: opts.graceful ? 'SIGTERM' : 'SIGKILL' });
   }
 
@@ -624,8 +676,8 @@ export class LocalStack {
     const rec = s.processes.find((p) => p.name === name);
     if (!rec)
       throw new LocalError(
-        `no process "${name}"; processes: ${s.processes.map((p) => p.name).join(', ')}`,
         'NOT_UP',
+        `no process "${name}"; processes: ${s.processes.map((p) => p.name).join(', ')}`,
       );
     await stopProcess(rec, this.paths.home, { signal: opts.kill ? 'SIGKILL' : 'SIGTERM' });
   }
@@ -665,7 +717,7 @@ export class LocalStack {
 
   private requireState(): StackState {
     const s = this.readState();
-    if (!s) throw new LocalError('the local topology is not up: run `npx meridian local up`', 'NOT_UP');
+    if (!s) throw new LocalError('NOT_UP', 'the local topology is not up: run `npx meridian local up`');
     return s;
   }
 
