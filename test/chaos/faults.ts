@@ -158,8 +158,9 @@ async function monitorRestartDuringMirrorOutage(f: ChaosFault, log: (m: string) 
         );
       },
       {
-        // A fresh Node process on a loaded machine, then one sample, a still copy (1 s) and a dating.
-        timeoutMs: 30_000,
+        // A fresh Node process on a loaded machine, then one sample, a still copy (1 s) and a dating:
+        // 17.7 s measured under the chaos load. What is checked is the figure, not how soon it comes.
+        timeoutMs: 60_000,
         intervalMs: 200,
         description: 'a fresh monitor to date the backlog of every flow',
       },

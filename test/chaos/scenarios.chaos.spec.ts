@@ -8,7 +8,7 @@
  * or MERIDIAN_SEED for exactly one.
  */
 import {
-  ALL_CHAOS_FAULT_KINDS,
+  CHAOS_FAULT_KINDS,
   chaosPlan,
   type ChaosFaultKind,
   describeChaosPlan,
@@ -35,8 +35,8 @@ const FAULTS = Number(process.env.MERIDIAN_CHAOS_FAULTS ?? 2);
 // Only some kinds of fault (comma-separated), e.g. to aim at one component: projector-kill.
 const KINDS = process.env.MERIDIAN_CHAOS_KINDS?.split(',').filter(Boolean) as ChaosFaultKind[] | undefined;
 for (const k of KINDS ?? [])
-  if (!ALL_CHAOS_FAULT_KINDS.includes(k))
-    throw new Error(`unknown chaos fault kind "${k}": one of ${ALL_CHAOS_FAULT_KINDS.join(', ')}`);
+  if (!CHAOS_FAULT_KINDS.includes(k))
+    throw new Error(`unknown chaos fault kind "${k}": one of ${CHAOS_FAULT_KINDS.join(', ')}`);
 
 /** Totals over every seed of the run, printed at the end. */
 const totals = {

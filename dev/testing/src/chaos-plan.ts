@@ -48,13 +48,8 @@ export const CHAOS_FAULT_KINDS: readonly ChaosFaultKind[] = [
   'projector-crash',
   'second-projector',
   'late-schema',
+  'monitor-restart',
 ];
-
-/**
- * Every kind, including those drawn only on request (`--kinds`): `monitor-restart` restarts a
- * MirrorMaker 2 JVM under the workload, whose start-up alone can outlast a seed's slot on 2 cores.
- */
-export const ALL_CHAOS_FAULT_KINDS: readonly ChaosFaultKind[] = [...CHAOS_FAULT_KINDS, 'monitor-restart'];
 
 export function chaosPlan(
   seed: number,

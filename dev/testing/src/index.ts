@@ -11,7 +11,6 @@ export {
 } from './kafka';
 export {
   chaosPlan,
-  ALL_CHAOS_FAULT_KINDS,
   CHAOS_FAULT_KINDS,
   describeChaosPlan,
   type ChaosFault,
