@@ -1,3 +1,5 @@
+import { MeridianError } from '@meridian/errors';
+
 /** Root of every error thrown by @meridian/local. */
 export type LocalErrorCode =
   | 'FETCH_FAILED'
@@ -9,14 +11,4 @@ export type LocalErrorCode =
   | 'TOPOLOGY_MISMATCH'
   | 'NOT_UP';
 
-export class LocalError extends Error {
-  override readonly name = 'LocalError';
-  constructor(
-    message: string,
-    readonly code: LocalErrorCode,
-    readonly retriable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class LocalError extends MeridianError<LocalErrorCode> {}

@@ -9,7 +9,7 @@ const COMPLETE_MARKER = '.complete';
 /** The pinned Kafka version, read from the pom so there is one place to change it. */
 export function kafkaVersion(paths: LocalPaths): string {
   const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(paths.pom, 'utf8'));
-  if (!m?.[1]) throw new LocalError(`no <kafka.version> in ${paths.pom}`, 'FETCH_FAILED');
+  if (!m?.[1]) throw new LocalError('FETCH_FAILED', `no <kafka.version> in ${paths.pom}`);
   return m[1];
 }
 
@@ -43,19 +43,16 @@ export async function ensureKafkaJars(paths: LocalPaths, log: (msg: string) => v
     );
   } catch (cause) {
     throw new LocalError(
-      'cannot run `mvn`: install Apache Maven (Debian: apt-get install maven)',
       'FETCH_FAILED',
-      false,
-      {
-        cause,
-      },
+      'cannot run `mvn`: install Apache Maven (Debian: apt-get install maven)',
+      { cause },
     );
   }
   if (res.code !== 0) {
     throw new LocalError(
-      `mvn failed fetching Kafka ${version}:\n${res.output.slice(-4000)}`,
       'FETCH_FAILED',
-      true,
+      `mvn failed fetching Kafka ${version}:\n${res.output.slice(-4000)}`,
+      { retriable: true },
     );
   }
   writeFileSync(join(dir, COMPLETE_MARKER), new Date().toISOString());

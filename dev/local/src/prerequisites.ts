@@ -14,12 +14,12 @@ const runs: CommandProbe = (command, args) => !spawnSync(command, [...args], { e
 export function checkPrerequisites(t: Pick<Topology, 'regions'>, probe: CommandProbe = runs): void {
   if (!probe('java', ['-version']))
     throw new LocalError(
-      '`java` not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)',
       'JAVA_MISSING',
+      '`java` not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)',
     );
   if (t.regions.some((r) => r.etcd) && !probe('etcd', ['--version']))
     throw new LocalError(
-      '`etcd` not found: install it (Debian: apt-get install etcd-server etcd-client)',
       'ETCD_MISSING',
+      '`etcd` not found: install it (Debian: apt-get install etcd-server etcd-client)',
     );
 }

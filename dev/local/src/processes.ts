@@ -111,7 +111,7 @@ export function spawnJava(o: SpawnJavaOptions): ProcessRecord {
       ...o.args,
     ],
     o,
-    () => new LocalError('cannot start `java`: is a JDK 17 on the PATH?', 'JAVA_MISSING'),
+    () => new LocalError('JAVA_MISSING', 'cannot start `java`: is a JDK 17 on the PATH?'),
   );
 }
 
@@ -133,7 +133,7 @@ export function spawnBinary(o: SpawnBinaryOptions): ProcessRecord {
     o.command,
     o.args,
     o,
-    () => new LocalError(`cannot start \`${o.command}\`: is it installed?`, 'START_TIMEOUT'),
+    () => new LocalError('START_TIMEOUT', `cannot start \`${o.command}\`: is it installed?`),
   );
 }
 
@@ -154,7 +154,7 @@ export function spawnNode(o: SpawnNodeOptions): ProcessRecord {
     process.execPath,
     [o.script, processMarker(o.home, o.name)],
     { ...o, kind: o.kind ?? 'app' },
-    () => new LocalError(`cannot start ${o.script}`, 'START_TIMEOUT'),
+    () => new LocalError('START_TIMEOUT', `cannot start ${o.script}`),
     { ...process.env, ...o.env },
   );
 }

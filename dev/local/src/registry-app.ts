@@ -8,7 +8,7 @@ const COMPLETE_MARKER = '.complete';
 
 export function registryVersion(paths: LocalPaths): string {
   const m = /<apicurio\.version>([^<]+)<\/apicurio\.version>/.exec(readFileSync(paths.registryPom, 'utf8'));
-  if (!m?.[1]) throw new LocalError(`no <apicurio.version> in ${paths.registryPom}`, 'FETCH_FAILED');
+  if (!m?.[1]) throw new LocalError('FETCH_FAILED', `no <apicurio.version> in ${paths.registryPom}`);
   return m[1];
 }
 
@@ -16,7 +16,7 @@ export function registryVersion(paths: LocalPaths): string {
 export function registryJar(dir: string): string {
   const candidates = ['quarkus-run.jar', ...readdirSync(dir).filter((f) => f.endsWith('-runner.jar'))];
   const jar = candidates.find((f) => existsSync(join(dir, f)));
-  if (!jar) throw new LocalError(`no runnable jar in ${dir}; delete it and retry`, 'FETCH_FAILED');
+  if (!jar) throw new LocalError('FETCH_FAILED', `no runnable jar in ${dir}; delete it and retry`);
   return join(dir, jar);
 }
 
@@ -42,18 +42,16 @@ export async function ensureRegistryApp(paths: LocalPaths, log: (msg: string) =>
     ],
     paths.repoRoot,
   ).catch((cause: unknown) => {
-    throw new LocalError('cannot run `mvn`: install Apache Maven', 'FETCH_FAILED', false, { cause });
+    throw new LocalError('FETCH_FAILED', 'cannot run `mvn`: install Apache Maven', { cause });
   });
   if (copy.code !== 0) {
-    throw new LocalError(
-      `mvn failed fetching ${artifact}:\n${copy.output.slice(-4000)}`,
-      'FETCH_FAILED',
-      true,
-    );
+    throw new LocalError('FETCH_FAILED', `mvn failed fetching ${artifact}:\n${copy.output.slice(-4000)}`, {
+      retriable: true,
+    });
   }
   const archive = join(dir, `apicurio-registry-app-${version}-all.tar.gz`);
   const untar = await run('tar', ['xzf', archive, '-C', dir], dir);
-  if (untar.code !== 0) throw new LocalError(`unpacking ${archive} failed:\n${untar.output}`, 'FETCH_FAILED');
+  if (untar.code !== 0) throw new LocalError('FETCH_FAILED', `unpacking ${archive} failed:\n${untar.output}`);
   rmSync(archive);
   writeFileSync(join(dir, COMPLETE_MARKER), new Date().toISOString());
   return registryJar(dir);

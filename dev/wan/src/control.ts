@@ -2,29 +2,31 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { LinkFaults } from './fault-proxy';
 import { close, listen } from './fault-proxy';
 import type { LinkStatus, WanMesh } from './mesh';
+import { WanError } from './errors';
 
 const MODES = new Set(['pass', 'partition', 'half-open']);
 
 function parseFaults(body: unknown): Partial<LinkFaults> {
-  if (typeof body !== 'object' || body === null) throw new Error('body: expected a JSON object');
+  if (typeof body !== 'object' || body === null)
+    throw new WanError('INVALID_REQUEST', 'body: expected a JSON object');
   const b = body as Record<string, unknown>;
   const out: Partial<LinkFaults> = {};
   for (const k of ['delayMs', 'jitterMs', 'bandwidthBytesPerSec'] as const) {
     if (b[k] === undefined) continue;
     const v = b[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-      throw new Error(`${k}: expected a number >= 0`);
+      throw new WanError('INVALID_REQUEST', `${k}: expected a number >= 0`);
     out[k] = v;
   }
   if (b.mode !== undefined) {
     if (typeof b.mode !== 'string' || !MODES.has(b.mode))
-      throw new Error(`mode: expected one of ${[...MODES].join(', ')}`);
+      throw new WanError('INVALID_REQUEST', `mode: expected one of ${[...MODES].join(', ')}`);
     out.mode = b.mode as LinkFaults['mode'];
   }
   const unknown = Object.keys(b).filter(
     (k) => !['delayMs', 'jitterMs', 'bandwidthBytesPerSec', 'mode'].includes(k),
   );
-  if (unknown.length > 0) throw new Error(`${unknown[0]}: unknown field`);
+  if (unknown.length > 0) throw new WanError('INVALID_REQUEST', `${unknown[0]}: unknown field`);
   return out;
 }
 
@@ -122,7 +124,8 @@ export class WanControl {
     // Every control call is idempotent (set, heal, reset, read): one retry on a dropped connection.
     const res = await send().catch(() => send());
     const json = (await res.json()) as T & { error?: string };
-    if (!res.ok) throw new Error(`WAN control ${method} ${path}: ${res.status} ${json.error ?? ''}`);
+    if (!res.ok)
+      throw new WanError('WAN_CONTROL', `WAN control ${method} ${path}: ${res.status} ${json.error ?? ''}`);
     return json;
   }
 

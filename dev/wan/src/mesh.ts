@@ -3,6 +3,7 @@ import { etcdPeerProxyPort, linkKey, type Topology, wanLinks, wanProxyPlan } fro
 import { mulberry32 } from '@meridian/random';
 import { close, FaultProxy, Link, type LinkFaults, listen } from './fault-proxy';
 import { connectionOwner } from './procfs';
+import { WanError } from './errors';
 
 export interface WanMeshOptions {
   topology: Topology;
@@ -49,7 +50,11 @@ export class WanMesh {
 
   link(from: string, to: string): Link {
     const l = this.links.get(linkKey(from, to));
-    if (!l) throw new Error(`no WAN link ${linkKey(from, to)}; links: ${[...this.links.keys()].join(', ')}`);
+    if (!l)
+      throw new WanError(
+        'UNKNOWN_LINK',
+        `no WAN link ${linkKey(from, to)}; links: ${[...this.links.keys()].join(', ')}`,
+      );
     return l;
   }
 
@@ -125,7 +130,7 @@ export class WanMesh {
    */
   isolate(region: string, mode: 'partition' | 'half-open'): LinkStatus[] {
     const keys = [...this.links.keys()].filter((k) => k.split('->').includes(region));
-    if (keys.length === 0) throw new Error(`no WAN link into or out of ${region}`);
+    if (keys.length === 0) throw new WanError('UNKNOWN_LINK', `no WAN link into or out of ${region}`);
     for (const k of keys) this.links.get(k)!.set({ mode });
     return this.status().filter((s) => s.from === region || s.to === region);
   }

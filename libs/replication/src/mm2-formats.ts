@@ -1,3 +1,5 @@
+import { MeridianError } from '@meridian/errors';
+
 /**
  * MirrorMaker 2's binary record formats (big-endian; Kafka STRING = int16 length + UTF-8), as written
  * by its OffsetSync and Heartbeat classes. Parsed here because we read MM2's internal topics directly.
@@ -9,8 +11,11 @@ export interface OffsetSync {
   downstreamOffset: bigint;
 }
 
-export class FormatError extends Error {
-  override readonly name = 'FormatError';
+/** A MirrorMaker 2 internal record (offset-sync, checkpoint) that does not parse: not worth retrying. */
+export class FormatError extends MeridianError<'MM2_FORMAT'> {
+  constructor(message: string) {
+    super('MM2_FORMAT', message);
+  }
 }
 
 function readString(buf: Buffer, at: number): [string, number] {
