@@ -18,6 +18,7 @@ import { DEFAULT_MAX_FORWARD_SKEW_MS } from '@meridian/projector';
 import { localKafka, uniqueName, waitFor } from '@meridian/testing';
 import { remoteTopicName, aggregateTopic } from '@meridian/topology';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
+import { creditAdjusted } from './support/events';
 
 const TOPIC = aggregateTopic(PROFILE);
 const PROJECTORS = {
@@ -77,25 +78,13 @@ describe('meridian dlq: list, inspect, re-apply after the fix', () => {
   it('re-applies a CLOCK_SKEW dead letter once real time caught up, with one result in every region', async () => {
     const id = uniqueName('dlq-skew');
     const hlcWallMs = Date.now() + AHEAD_MS;
-    const event = {
-      type: 'io.meridian.profile.v1.CreditAdjusted',
+    const event = creditAdjusted({
+      id,
+      region: REGION,
       amountCents: AMOUNT,
-      totalsP: AMOUNT,
-      totalsN: 0,
-      envelope: {
-        eventId: randomUUID(),
-        aggregateType: PROFILE,
-        aggregateId: id,
-        originRegion: REGION,
-        hlc: { wallMs: hlcWallMs, logical: 0, nodeId: `${REGION}.dlq-test.${randomUUID()}` },
-        writerEpoch: 0,
-        causationId: null,
-        correlationId: null,
-        occurredAt: hlcWallMs,
-        seq: 1,
-        observed: [],
-      },
-    } as MeridianEvent;
+      wallMs: hlcWallMs,
+      nodeId: `${REGION}.dlq-test.${randomUUID()}`,
+    });
     const eventId = event.envelope.eventId;
     const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: REGISTRY_URL }) });
     const enc = await serde.encode(event);

@@ -5,8 +5,8 @@
  * yet mirrored (RPO); the region is brought back afterwards.
  */
 import { LocalPaths, LocalStack } from '@meridian/local';
-import { loadTopology, remoteTopicName, findRepoRoot } from '@meridian/topology';
-import { LOCAL_REGISTRIES, localKafka, localUp, runDrill } from '@meridian/testing';
+import { loadTopology, findRepoRoot } from '@meridian/topology';
+import { localUp, regionOutage, runDrill } from '@meridian/testing';
 
 const repoRoot = findRepoRoot();
 const t = loadTopology('active-active', repoRoot);
@@ -20,13 +20,7 @@ describe('Phase B failover drill through the gateway', () => {
   it('keeps accepting writes through the other regions when one region dies', async () => {
     const result = await runDrill({
       gatewayUrl: `http://127.0.0.1:${t.gateway!.port}`,
-      victim: 'us-east',
-      kill: () => stack.killRegion('us-east'),
-      survivor: {
-        kafka: localKafka('us-west'),
-        registryUrl: LOCAL_REGISTRIES['us-west'],
-        mirroredTopic: remoteTopicName('us-east', 'meridian.profile'),
-      },
+      ...regionOutage(stack, 'us-east', 'us-west'),
       timeoutMs: 60_000,
       settleMs: 2000,
     });

@@ -4,7 +4,6 @@
  * Each must land in `meridian-dlq.us-east` unchanged with its source and a distinct reason code, and
  * must not block its partition: a valid event produced after them, in the same partition, is applied.
  */
-import { randomUUID } from 'node:crypto';
 import { Partitioners, type Producer } from 'kafkajs';
 import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { PROFILE, profileSteps } from '@meridian/domain';
@@ -12,32 +11,14 @@ import { EventPublisher } from '@meridian/publisher';
 import { localKafka, readRecords, uniqueName, waitFor, type ReadRecord } from '@meridian/testing';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
 import { deadLetterTopic, aggregateTopic } from '@meridian/topology';
+import { creditAdjusted } from './support/events';
 
 const TOPIC = aggregateTopic(PROFILE);
 const DLQ_TOPIC = deadLetterTopic(REGION);
 
 /** A well-formed CreditAdjusted for `id` (what a writer would send), to be damaged. */
 function creditEvent(id: string): MeridianEvent {
-  const now = Date.now();
-  return {
-    type: 'io.meridian.profile.v1.CreditAdjusted',
-    amountCents: 1,
-    totalsP: 1,
-    totalsN: 0,
-    envelope: {
-      eventId: randomUUID(),
-      aggregateType: PROFILE,
-      aggregateId: id,
-      originRegion: REGION,
-      hlc: { wallMs: now, logical: 0, nodeId: `${REGION}.poison-test.0` },
-      writerEpoch: 0,
-      causationId: null,
-      correlationId: null,
-      occurredAt: now,
-      seq: 1,
-      observed: [],
-    },
-  };
+  return creditAdjusted({ id, region: REGION, amountCents: 1, nodeId: `${REGION}.poison-test.0` });
 }
 
 interface Sent {

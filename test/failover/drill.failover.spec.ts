@@ -6,8 +6,7 @@
  * primary missing from the survivor, as records and as time).
  */
 import { readDesignation } from '@meridian/quorum';
-import { remoteTopicName } from '@meridian/topology';
-import { ensurePrimary, LOCAL_REGISTRIES, localKafka, localUp, quorumVia, runDrill } from '@meridian/testing';
+import { ensurePrimary, localUp, quorumVia, regionOutage, runDrill } from '@meridian/testing';
 import { gatewayUrl, stack, topology, wan } from './support';
 
 describe('Phase A failover drill through the gateway', () => {
@@ -23,13 +22,7 @@ describe('Phase A failover drill through the gateway', () => {
   it('promotes a standby when the primary region dies; writes succeed again through the gateway', async () => {
     const result = await runDrill({
       gatewayUrl,
-      victim: 'us-east',
-      kill: () => stack.killRegion('us-east'),
-      survivor: {
-        kafka: localKafka('us-west'),
-        registryUrl: LOCAL_REGISTRIES['us-west'],
-        mirroredTopic: remoteTopicName('us-east', 'meridian.profile'),
-      },
+      ...regionOutage(stack, 'us-east', 'us-west'),
       timeoutMs: 120_000,
     });
     const q = quorumVia(topology, 'us-west');

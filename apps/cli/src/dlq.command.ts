@@ -15,13 +15,6 @@ import {
   selectDeadLetters,
 } from '@meridian/projector';
 import {
-  bootstrapServers,
-  loadTopology,
-  region as regionOf,
-  registryUrl,
-  findRepoRoot,
-} from '@meridian/topology';
-import {
   type Decoded,
   indexSummary,
   inspectJson,
@@ -32,6 +25,7 @@ import {
   SUMMARY_HEAD,
   summaryRows,
 } from './dlq.format';
+import { regionEndpoints } from './region';
 
 const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
 
@@ -43,13 +37,12 @@ interface Common {
 
 /** The region's dead-letter topic on its own brokers, and a serde on its own registry (as `replay`). */
 function open(o: Common) {
-  const t = loadTopology(o.topology, findRepoRoot());
-  const r = regionOf(t, o.region);
-  const dlq = new KafkaDeadLetterQueue({ region: r.name, brokers: [bootstrapServers(r)] });
-  const url = registryUrl(r);
+  const r = regionEndpoints(o.topology, o.region);
+  const dlq = new KafkaDeadLetterQueue({ region: r.region, brokers: r.brokers });
+  const url = r.registryUrl;
   const serde = url ? new EventSerde({ registry: new ConfluentSchemaRegistry({ url }) }) : undefined;
   const decode = async (l: DeadLetter): Promise<Decoded> => {
-    if (!serde) return { ok: false, code: 'NO_REGISTRY', message: `region ${r.name} has no registry` };
+    if (!serde) return { ok: false, code: 'NO_REGISTRY', message: `region ${r.region} has no registry` };
     try {
       const event = await serde.decode(l.value, l.originalHeaders, { topic: l.source?.topic ?? '' });
       return { ok: true, event };

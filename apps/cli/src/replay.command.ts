@@ -2,14 +2,8 @@ import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { replay, type ReplayProgress, type ReplayStart, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore, regionSchema, storeConfigFromUrl } from '@meridian/store';
-import {
-  bootstrapServers,
-  loadTopology,
-  region as regionOf,
-  registryUrl,
-  findRepoRoot,
-} from '@meridian/topology';
 import { UsageError } from './errors';
+import { regionEndpoints } from './region';
 
 function time(v: string, flag: string): number {
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
@@ -80,10 +74,9 @@ export function replayCommand(): Command {
     .option('--strict', 'stop at the first undecodable or rejected event')
     .option('--json', 'print the summary as JSON')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const t = loadTopology(String(o.topology), findRepoRoot());
-      const r = regionOf(t, String(o.region));
-      const registry = registryUrl(r);
-      if (!registry) throw new UsageError(`region ${r.name} has no registry in topology ${t.name}`);
+      const r = regionEndpoints(String(o.topology), String(o.region));
+      const registry = r.registryUrl;
+      if (!registry) throw new UsageError(`region ${r.region} has no registry in topology ${r.topology}`);
       if ((o.inPlace || o.verify) && !o.liveProjector)
         throw new UsageError('--in-place and --verify need --live-projector <url>');
       const from: ReplayStart = o.fromTime
@@ -93,13 +86,13 @@ export function replayCommand(): Command {
           : { kind: 'beginning' };
       const store = storeConfigFromUrl(
         String(o.store),
-        o.pgSchema ? String(o.pgSchema) : regionSchema('meridian_replay', r.name),
+        o.pgSchema ? String(o.pgSchema) : regionSchema('meridian_replay', r.region),
         '--store',
       );
       const progress = progressReporter();
       const summary = await replay({
-        region: r.name,
-        brokers: [bootstrapServers(r)],
+        region: r.region,
+        brokers: r.brokers,
         registryUrl: registry,
         store,
         from,

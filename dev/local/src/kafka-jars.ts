@@ -1,16 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalError } from './errors';
 import type { LocalPaths } from './paths';
+import { COMPLETE_MARKER, pomProperty } from './pom';
 import { run } from './run';
-
-const COMPLETE_MARKER = '.complete';
 
 /** The pinned Kafka version, read from the pom so there is one place to change it. */
 export function kafkaVersion(paths: LocalPaths): string {
-  const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(paths.pom, 'utf8'));
-  if (!m?.[1]) throw new LocalError('FETCH_FAILED', `no <kafka.version> in ${paths.pom}`);
-  return m[1];
+  return pomProperty(paths.pom, 'kafka.version');
 }
 
 export function kafkaClasspath(paths: LocalPaths): string {

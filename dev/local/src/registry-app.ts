@@ -1,15 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalError } from './errors';
 import type { LocalPaths } from './paths';
+import { COMPLETE_MARKER, pomProperty } from './pom';
 import { run } from './run';
 
-const COMPLETE_MARKER = '.complete';
-
 export function registryVersion(paths: LocalPaths): string {
-  const m = /<apicurio\.version>([^<]+)<\/apicurio\.version>/.exec(readFileSync(paths.registryPom, 'utf8'));
-  if (!m?.[1]) throw new LocalError('FETCH_FAILED', `no <apicurio.version> in ${paths.registryPom}`);
-  return m[1];
+  return pomProperty(paths.registryPom, 'apicurio.version');
 }
 
 /** The runnable jar inside the unpacked Apicurio app (its name differs between 3.x releases). */

@@ -283,35 +283,25 @@ export class LocalStack {
   /** Every etcd member in a quorum, every broker and registry answering. */
   private async waitInfrastructure(run: UpRun): Promise<void> {
     const { t, state, timeoutMs } = run;
-    await Promise.all([
-      ...t.regions
-        .filter((r) => r.etcd)
-        .map((r) =>
-          this.waitProcess(
-            `etcd-${r.name}`,
-            state,
-            timeoutMs,
-            `etcd member of ${r.name} to join a quorum`,
-            () => etcdHealthy(r.etcd?.clientPort ?? 0),
-          ),
-        ),
-      ...t.regions.map((r) =>
-        this.waitProcess(`kafka-${r.name}`, state, timeoutMs, `broker of ${r.name} to answer`, () =>
-          brokerReady(bootstrapServers(r)),
-        ),
-      ),
-      ...t.regions
-        .filter((r) => r.registry)
-        .map((r) =>
-          this.waitProcess(
-            `registry-${r.name}`,
-            state,
-            timeoutMs,
-            `schema registry of ${r.name} to answer`,
-            () => registryReady(registryUrl(r) ?? ''),
-          ),
-        ),
-    ]);
+    type Wait = readonly [name: string, what: string, ready: () => Promise<boolean>];
+    const waits = t.regions.flatMap((r): Wait[] => {
+      const out: Wait[] = [];
+      const etcd = r.etcd;
+      if (etcd)
+        out.push([
+          `etcd-${r.name}`,
+          `etcd member of ${r.name} to join a quorum`,
+          () => etcdHealthy(etcd.clientPort),
+        ]);
+      out.push([`kafka-${r.name}`, `broker of ${r.name} to answer`, () => brokerReady(bootstrapServers(r))]);
+      const url = registryUrl(r);
+      if (url)
+        out.push([`registry-${r.name}`, `schema registry of ${r.name} to answer`, () => registryReady(url)]);
+      return out;
+    });
+    await Promise.all(
+      waits.map(([name, what, ready]) => this.waitProcess(name, state, timeoutMs, what, ready)),
+    );
     this.log.info(`brokers and registries ready after ${Date.now() - run.t0} ms`);
   }
 

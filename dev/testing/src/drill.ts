@@ -2,7 +2,11 @@ import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import type { Kafka } from 'kafkajs';
 import { uniqueName } from './names';
 import { lostWrites, type LostWrites } from './drill-rpo';
-import { readRecords } from './kafka';
+import { LOCAL_REGIONS, LOCAL_REGISTRIES, localKafka, readRecords } from './kafka';
+
+type LocalRegion = keyof typeof LOCAL_REGIONS;
+import type { LocalStack } from '@meridian/local';
+import { remoteTopicName } from '@meridian/topology';
 
 /**
  * A failover drill through the global gateway: a steady write load, one region killed, writes go on
@@ -72,6 +76,26 @@ async function write(gatewayUrl: string, id: string): Promise<DrillWrite> {
   } catch {
     return { startMs, endMs: Date.now(), status: 0, eventIds: [] };
   }
+}
+
+/**
+ * The outage of one local region: SIGKILL of all its processes, survived by `survivor`, whose
+ * mirrored copy of the victim's profile topic is what the drill counts losses against.
+ */
+export function regionOutage(
+  stack: LocalStack,
+  victim: LocalRegion,
+  survivor: LocalRegion,
+): Pick<DrillOptions, 'victim' | 'kill' | 'survivor'> {
+  return {
+    victim,
+    kill: () => stack.killRegion(victim),
+    survivor: {
+      kafka: localKafka(survivor),
+      registryUrl: LOCAL_REGISTRIES[survivor],
+      mirroredTopic: remoteTopicName(victim, 'meridian.profile'),
+    },
+  };
 }
 
 export async function runDrill(o: DrillOptions): Promise<DrillResult> {

@@ -17,6 +17,6 @@ export {
   type ChaosFaultKind,
   type ChaosPlan,
 } from './chaos-plan';
-export { runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
+export { regionOutage, runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
 export { ensurePrimary, localUp, quorumVia } from './stack';
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';

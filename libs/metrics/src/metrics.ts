@@ -16,34 +16,34 @@ import {
  * (two publishers, a restarted runner) share a process registry. The first definition wins.
  */
 
+type Made<M> = new (config: never) => M;
+
+function getOrCreate<M>(registry: Registry, Kind: Made<M>, config: { name: string }): M {
+  return (
+    (registry.getSingleMetric(config.name) as M | undefined) ??
+    new Kind({ ...config, registers: [registry] } as never)
+  );
+}
+
 export function counter<L extends string>(
   registry: Registry,
   config: Omit<CounterConfiguration<L>, 'registers'>,
 ): Counter<L> {
-  return (
-    (registry.getSingleMetric(config.name) as Counter<L> | undefined) ??
-    new Counter({ ...config, registers: [registry] })
-  );
+  return getOrCreate(registry, Counter<L>, config);
 }
 
 export function gauge<L extends string>(
   registry: Registry,
   config: Omit<GaugeConfiguration<L>, 'registers'>,
 ): Gauge<L> {
-  return (
-    (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ??
-    new Gauge({ ...config, registers: [registry] })
-  );
+  return getOrCreate(registry, Gauge<L>, config);
 }
 
 export function histogram<L extends string>(
   registry: Registry,
   config: Omit<HistogramConfiguration<L>, 'registers'>,
 ): Histogram<L> {
-  return (
-    (registry.getSingleMetric(config.name) as Histogram<L> | undefined) ??
-    new Histogram({ ...config, registers: [registry] })
-  );
+  return getOrCreate(registry, Histogram<L>, config);
 }
 
 /** The `GET /metrics` endpoint (Prometheus text format) of a service, over `registry`. */

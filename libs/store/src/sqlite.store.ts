@@ -382,25 +382,12 @@ export class SqliteProjectionStore implements ProjectionStore {
     // Positions last: a conflict here rolls back the documents already written above.
     const failed: PreparedPosition[] = [];
     for (const p of b.positions) {
+      const row = [p.topic, p.partition, p.nextOffset, p.sourceRegion, p.lastHlc, p.appliedAtMs] as const;
       const r =
         p.expected === undefined
-          ? s.advancePosition.run(
-              p.topic,
-              p.partition,
-              p.nextOffset,
-              p.sourceRegion,
-              p.lastHlc,
-              p.appliedAtMs,
-            )
+          ? s.advancePosition.run(...row)
           : p.expected === null
-            ? s.insertPosition.run(
-                p.topic,
-                p.partition,
-                p.nextOffset,
-                p.sourceRegion,
-                p.lastHlc,
-                p.appliedAtMs,
-              )
+            ? s.insertPosition.run(...row)
             : s.movePosition.run(
                 p.nextOffset,
                 p.sourceRegion,

@@ -1,0 +1,11 @@
+import { bootstrapServers, findRepoRoot, loadTopology, region, registryUrl } from '@meridian/topology';
+
+/** Where a command finds one region of a topology: its brokers and its schema registry (if any). */
+export function regionEndpoints(
+  topology: string,
+  name: string,
+): { topology: string; region: string; brokers: string[]; registryUrl: string | undefined } {
+  const t = loadTopology(topology, findRepoRoot());
+  const r = region(t, name);
+  return { topology: t.name, region: r.name, brokers: [bootstrapServers(r)], registryUrl: registryUrl(r) };
+}
