@@ -16,6 +16,7 @@ import { configureInput } from './input';
 import { OpsController, ProfileController } from './profile.controller';
 import { WRITE_ROLE, WriteRole } from './write-role';
 import { metricsController } from '@meridian/metrics';
+import { listenHttp } from '@meridian/config';
 
 export async function createProfileService(
   config: ProfileServiceConfig,
@@ -70,12 +71,15 @@ export async function createProfileService(
   return app;
 }
 
-/** Creates the service and listens on `config.PORT` (0: a free port); returns the app and its URL. */
+/**
+ * Creates the service and listens on `config.PORT` (0: a free port) with the server settings of
+ * every service (`listenHttp`): `main.ts` and the tests start it the same way.
+ */
 export async function startProfileService(
   config: ProfileServiceConfig,
   opts: { snapshots?: SnapshotSource; logger?: false } = {},
 ): Promise<{ app: INestApplication; url: string }> {
   const app = await createProfileService(config, opts);
-  await app.listen(config.PORT, '127.0.0.1');
+  await listenHttp(app, config.PORT);
   return { app, url: await app.getUrl() };
 }

@@ -1,12 +1,10 @@
 import 'reflect-metadata';
-import { listenHttp } from '@meridian/config';
-import { createProfileService } from './app';
+import { startProfileService } from './app';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await createProfileService(config);
-  await listenHttp(app, config.PORT);
+  await startProfileService(config);
   console.log(`profile-service (${config.REGION}) listening on http://127.0.0.1:${config.PORT}`);
 }
 
