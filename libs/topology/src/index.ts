@@ -1,16 +1,8 @@
 export { TopologyError } from './errors';
 export { findRepoRoot } from './root';
 export type { FailoverSettings, Flow, MirrorSettings, Region, Topology, WanSettings } from './model';
-export {
-  bootstrapServers,
-  inboundFlows,
-  loadTopology,
-  parseTopology,
-  region,
-  registryUrl,
-  resolveTopologyPath,
-  topologiesDir,
-} from './load';
+export { loadTopology, parseTopology, resolveTopologyPath, topologiesDir } from './load';
+export { bootstrapServers, inboundFlows, region, registryUrl } from './lookup';
 export {
   aggregateTopic,
   checkpointsTopic,

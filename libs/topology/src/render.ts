@@ -1,4 +1,4 @@
-import { inboundFlows, region } from './load';
+import { inboundFlows, region } from './lookup';
 import type { Region, Topology } from './model';
 import { brokerWanListenerPort, reachBootstrap, wanListenerName, wanProxyPort } from './wan';
 

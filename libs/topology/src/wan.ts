@@ -1,4 +1,4 @@
-import { region as regionOf } from './load';
+import { region as regionOf } from './lookup';
 import type { Region, Topology } from './model';
 import { TopologyError } from './errors';
 
