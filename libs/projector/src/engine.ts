@@ -116,6 +116,22 @@ export interface EngineOptions {
  * the stored offset are skipped (they were applied before a crash or a rebalance). Poison records go
  * to the dead-letter sink, durably, before the position moves past them; nothing is dropped silently.
  */
+/** What `classify` made of a batch's records. */
+interface Classified {
+  decoded: {
+    record: RawRecord;
+    event: MeridianEvent;
+    op: Operation;
+    aggregateType: string;
+    aggregateId: string;
+  }[];
+  poison: Poison[];
+  /** Records failing with a retriable contract error, by reason: held back, or dead-lettered together. */
+  failing: Map<string, { record: RawRecord; error: ContractError }[]>;
+  /** Records the `include` filter left out. */
+  skipped: number;
+}
+
 export class ProjectionEngine {
   private positions = new Map<string, SourcePosition>();
   /**
@@ -157,6 +173,11 @@ export class ProjectionEngine {
    * Throws `RetriableBatchError` (retry the same batch later), `PositionAheadOfLogError` (stop: the
    * log is behind the store) or a non-retriable `StoreError`.
    */
+  /**
+   * Folds one fetched batch of a partition into the store in one commit: records below the stored
+   * position are skipped, undecodable or invalid ones dead-lettered, ones waiting for a schema held
+   * back (`RetriableBatchError`) until `maxRetryMs`, the rest applied in offset order.
+   */
   async applyBatch(
     topic: string,
     partition: number,
@@ -182,172 +203,16 @@ export class ProjectionEngine {
       );
     }
     const fresh = records.filter((r) => BigInt(r.offset) >= from);
-    let skipped = records.length - fresh.length;
+    const below = records.length - fresh.length;
     if (fresh.length === 0)
-      return { nextOffset: prev?.nextOffset, applied: 0, duplicates: 0, deadLettered: 0, skipped };
+      return { nextOffset: prev?.nextOffset, applied: 0, duplicates: 0, deadLettered: 0, skipped: below };
 
-    const poison: Poison[] = [];
-    const decoded: {
-      record: RawRecord;
-      event: MeridianEvent;
-      op: Operation;
-      aggregateType: string;
-      aggregateId: string;
-    }[] = [];
-    /** Records failing with a retriable contract error, by reason: held back, or dead-lettered together. */
-    const failing = new Map<string, { record: RawRecord; error: ContractError }[]>();
-    for (const record of fresh) {
-      if (record.value === null) {
-        poison.push(
-          this.poison(
-            topic,
-            partition,
-            record,
-            'TOMBSTONE' satisfies ContractErrorCode,
-            'null value (a tombstone): events are never deleted by key, there is nothing to apply',
-            false,
-          ),
-        );
-        continue;
-      }
-      try {
-        const event = await this.o.serde.decode(record.value, record.headers, { topic });
-        const model = this.models.get(event.envelope.aggregateType);
-        if (!model) {
-          poison.push(
-            this.poison(
-              topic,
-              partition,
-              record,
-              'UNKNOWN_AGGREGATE_TYPE',
-              `no model for "${event.envelope.aggregateType}"`,
-              false,
-            ),
-          );
-          continue;
-        }
-        const keyProblem = aggregateKeyProblem(event.envelope.aggregateType, event.envelope.aggregateId);
-        if (keyProblem) {
-          poison.push(this.poison(topic, partition, record, 'INVALID_AGGREGATE_KEY', keyProblem, false));
-          continue;
-        }
-        if (this.o.include && !this.o.include(event)) {
-          skipped++;
-          continue;
-        }
-        const op = model.toOperation(event);
-        // Decided from the record alone, never from this process's clock (see `decideSkew`).
-        const skew = decideSkew({
-          hlcWallMs: op.hlc.wallMs,
-          recordTimestamp: record.timestamp,
-          maxForwardSkewMs: this.maxForwardSkewMs,
-        });
-        if (!skew.accepted) {
-          poison.push(this.poison(topic, partition, record, skew.code, skew.reason, false));
-          continue;
-        }
-        decoded.push({
-          record,
-          event,
-          op,
-          aggregateType: event.envelope.aggregateType,
-          aggregateId: event.envelope.aggregateId,
-        });
-      } catch (e) {
-        if (e instanceof ContractError && e.code === 'REGISTRY_UNAVAILABLE')
-          throw new RetriableBatchError(e.message);
-        if (e instanceof ContractError && e.retriable) {
-          // E.g. a mirrored event whose schema is not registered here yet: decided below, once for
-          // every record of the batch failing for the same reason.
-          const reason = holdReason(e);
-          failing.set(reason, [...(failing.get(reason) ?? []), { record, error: e }]);
-          continue;
-        }
-        const code = e instanceof ContractError || e instanceof MergeError ? e.code : 'UNEXPECTED';
-        const retriable = e instanceof ContractError || e instanceof MergeError ? e.retriable : false;
-        poison.push(this.poison(topic, partition, record, code, (e as Error).message, retriable));
-      }
-    }
-
-    // Hold the partition back (the batch is retried) while any reason is younger than maxRetryMs;
-    // once every reason is older, dead-letter all their records rather than block forever. One hold
-    // per reason, not per record: N records waiting for one schema wait one period, not N.
+    const c = await this.classify(topic, partition, fresh);
     const partitionKey = `${topic}:${partition}`;
-    if (failing.size > 0) {
-      const now = (this.o.now ?? Date.now)();
-      const maxRetryMs = this.o.maxRetryMs ?? 60_000;
-      const holds = this.holds.get(partitionKey) ?? new Map<string, number>();
-      this.holds.set(partitionKey, holds);
-      const waiting: string[] = [];
-      for (const [reason, list] of failing) {
-        const since = holds.get(reason) ?? now;
-        holds.set(reason, since);
-        if (now - since < maxRetryMs)
-          waiting.push(
-            `${list.length} record(s) from offset ${list[0]!.record.offset}: ${list[0]!.error.message}`,
-          );
-      }
-      if (waiting.length > 0)
-        throw new RetriableBatchError(
-          `held back at ${partitionKey} (${waiting.length} reason(s)): ${waiting.join('; ')}`,
-        );
-      for (const [reason, list] of failing) {
-        const heldMs = now - holds.get(reason)!;
-        for (const { record, error } of list)
-          poison.push(
-            this.poison(topic, partition, record, error.code, `${error.message} (held ${heldMs} ms)`, true),
-          );
-      }
-      // Dead-lettered in offset order with the other poison.
-      poison.sort((a, b) => (BigInt(a.record.offset) < BigInt(b.record.offset) ? -1 : 1));
-    }
-    for (const d of decoded) this.o.onEvent?.(d.event, { topic, partition, offset: d.record.offset });
-
-    // Load every touched document once, apply in offset order.
-    const keys = [...new Map(decoded.map((d) => [documentKey(d.aggregateType, d.aggregateId), d])).values()];
-    let loaded: Map<string, StoredDocument>;
-    try {
-      loaded = await this.o.store.getDocuments(
-        keys.map((k) => ({ aggregateType: k.aggregateType, aggregateId: k.aggregateId })),
-      );
-    } catch (e) {
-      if (e instanceof StoreError && !e.retriable) throw e;
-      throw new RetriableBatchError(`store unavailable: ${(e as Error).message}`);
-    }
-    const docs = new Map<string, Document>();
-    const changed = new Map<string, { aggregateType: string; aggregateId: string }>();
-    let applied = 0;
-    let duplicates = 0;
-    let lastHlc: string | undefined = prev?.lastHlc;
-    for (const d of decoded) {
-      const k = documentKey(d.aggregateType, d.aggregateId);
-      const before = docs.get(k) ?? (loaded.get(k)?.state as Document | undefined) ?? documentEmpty();
-      try {
-        const after = applyOp(before, d.op);
-        if (after === before) duplicates++;
-        else {
-          applied++;
-          changed.set(k, { aggregateType: d.aggregateType, aggregateId: d.aggregateId });
-          docs.set(k, after);
-        }
-        const h = hlcToString(d.op.hlc);
-        if (lastHlc === undefined || h > lastHlc) lastHlc = h;
-      } catch (e) {
-        const code = e instanceof MergeError ? e.code : 'UNEXPECTED';
-        poison.push(
-          this.poison(
-            topic,
-            partition,
-            d.record,
-            code,
-            (e as Error).message,
-            e instanceof MergeError && e.retriable,
-          ),
-        );
-      }
-    }
-
-    if (poison.length > 0) await this.o.deadLetter.send(poison);
+    this.holdBack(topic, partition, c);
+    for (const d of c.decoded) this.o.onEvent?.(d.event, { topic, partition, offset: d.record.offset });
+    const fold = await this.fold(topic, partition, c, prev?.lastHlc);
+    if (c.poison.length > 0) await this.o.deadLetter.send(c.poison);
 
     const nowMs = (this.o.now ?? Date.now)();
     const nextOffset = (BigInt(fresh[fresh.length - 1]!.offset) + 1n).toString();
@@ -356,15 +221,17 @@ export class ProjectionEngine {
       partition,
       nextOffset,
       sourceRegion: sourceRegionOf(topic, this.o.region),
-      ...(lastHlc !== undefined ? { lastHlc } : {}),
+      ...(fold.lastHlc !== undefined ? { lastHlc: fold.lastHlc } : {}),
       appliedAtMs: nowMs,
     };
     // The store encodes each document once and derives its digest from that encoding.
-    const documents: DocumentWrite[] = [...changed].map(([k, id]) => ({
+    const documents: DocumentWrite[] = [...fold.changed].map(([k, id]) => ({
       ...id,
-      state: docs.get(k)!,
+      state: fold.docs.get(k)!,
       updatedAtMs: nowMs,
     }));
+    const { applied, duplicates } = fold;
+    const poison = c.poison;
     try {
       await this.o.store.commit({
         documents,
@@ -385,10 +252,162 @@ export class ProjectionEngine {
     // Only now may holds end (a failed commit retries the batch, which must not wait again).
     const holds = this.holds.get(partitionKey);
     if (holds) {
-      for (const reason of [...holds.keys()]) if (!failing.has(reason)) holds.delete(reason);
+      for (const reason of [...holds.keys()]) if (!c.failing.has(reason)) holds.delete(reason);
       if (holds.size === 0) this.holds.delete(partitionKey);
     }
-    return { nextOffset, applied, duplicates, deadLettered: poison.length, skipped };
+    return { nextOffset, applied, duplicates, deadLettered: poison.length, skipped: below + c.skipped };
+  }
+
+  /** Each record of the batch: decoded to an operation, poison (with why), held, or skipped. */
+  private async classify(topic: string, partition: number, fresh: readonly RawRecord[]): Promise<Classified> {
+    const out: Classified = { decoded: [], poison: [], failing: new Map(), skipped: 0 };
+    const dead = (record: RawRecord, code: string, reason: string) =>
+      out.poison.push(this.poison(topic, partition, record, code, reason, false));
+    for (const record of fresh) {
+      if (record.value === null) {
+        dead(
+          record,
+          'TOMBSTONE' satisfies ContractErrorCode,
+          'null value (a tombstone): events are never deleted by key, there is nothing to apply',
+        );
+        continue;
+      }
+      try {
+        const event = await this.o.serde.decode(record.value, record.headers, { topic });
+        const model = this.models.get(event.envelope.aggregateType);
+        if (!model) {
+          dead(record, 'UNKNOWN_AGGREGATE_TYPE', `no model for "${event.envelope.aggregateType}"`);
+          continue;
+        }
+        const keyProblem = aggregateKeyProblem(event.envelope.aggregateType, event.envelope.aggregateId);
+        if (keyProblem) {
+          dead(record, 'INVALID_AGGREGATE_KEY', keyProblem);
+          continue;
+        }
+        if (this.o.include && !this.o.include(event)) {
+          out.skipped++;
+          continue;
+        }
+        const op = model.toOperation(event);
+        // Decided from the record alone, never from this process's clock (see `decideSkew`).
+        const skew = decideSkew({
+          hlcWallMs: op.hlc.wallMs,
+          recordTimestamp: record.timestamp,
+          maxForwardSkewMs: this.maxForwardSkewMs,
+        });
+        if (!skew.accepted) {
+          dead(record, skew.code, skew.reason);
+          continue;
+        }
+        out.decoded.push({
+          record,
+          event,
+          op,
+          aggregateType: event.envelope.aggregateType,
+          aggregateId: event.envelope.aggregateId,
+        });
+      } catch (e) {
+        if (e instanceof ContractError && e.code === 'REGISTRY_UNAVAILABLE')
+          throw new RetriableBatchError(e.message);
+        if (e instanceof ContractError && e.retriable) {
+          // E.g. a mirrored event whose schema is not registered here yet: decided in `holdBack`,
+          // once for every record of the batch failing for the same reason.
+          const reason = holdReason(e);
+          out.failing.set(reason, [...(out.failing.get(reason) ?? []), { record, error: e }]);
+          continue;
+        }
+        out.poison.push(this.poisonOf(topic, partition, record, e));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Holds the partition back (the batch is retried) while any reason is younger than maxRetryMs;
+   * once every reason is older, dead-letters all their records rather than block forever. One hold
+   * per reason, not per record: N records waiting for one schema wait one period, not N.
+   */
+  private holdBack(topic: string, partition: number, c: Classified): void {
+    if (c.failing.size === 0) return;
+    const partitionKey = `${topic}:${partition}`;
+    const now = (this.o.now ?? Date.now)();
+    const maxRetryMs = this.o.maxRetryMs ?? 60_000;
+    const holds = this.holds.get(partitionKey) ?? new Map<string, number>();
+    this.holds.set(partitionKey, holds);
+    const waiting: string[] = [];
+    for (const [reason, list] of c.failing) {
+      const since = holds.get(reason) ?? now;
+      holds.set(reason, since);
+      if (now - since < maxRetryMs)
+        waiting.push(
+          `${list.length} record(s) from offset ${list[0]!.record.offset}: ${list[0]!.error.message}`,
+        );
+    }
+    if (waiting.length > 0)
+      throw new RetriableBatchError(
+        `held back at ${partitionKey} (${waiting.length} reason(s)): ${waiting.join('; ')}`,
+      );
+    for (const [reason, list] of c.failing) {
+      const heldMs = now - holds.get(reason)!;
+      for (const { record, error } of list)
+        c.poison.push(
+          this.poison(topic, partition, record, error.code, `${error.message} (held ${heldMs} ms)`, true),
+        );
+    }
+    // Dead-lettered in offset order with the other poison.
+    c.poison.sort((a, b) => (BigInt(a.record.offset) < BigInt(b.record.offset) ? -1 : 1));
+  }
+
+  /** Loads every touched document once and applies the operations in offset order. */
+  private async fold(topic: string, partition: number, c: Classified, lastHlcBefore: string | undefined) {
+    const keys = [
+      ...new Map(c.decoded.map((d) => [documentKey(d.aggregateType, d.aggregateId), d])).values(),
+    ];
+    let loaded: Map<string, StoredDocument>;
+    try {
+      loaded = await this.o.store.getDocuments(
+        keys.map((k) => ({ aggregateType: k.aggregateType, aggregateId: k.aggregateId })),
+      );
+    } catch (e) {
+      if (e instanceof StoreError && !e.retriable) throw e;
+      throw new RetriableBatchError(`store unavailable: ${(e as Error).message}`);
+    }
+    const docs = new Map<string, Document>();
+    const changed = new Map<string, { aggregateType: string; aggregateId: string }>();
+    let applied = 0;
+    let duplicates = 0;
+    let lastHlc = lastHlcBefore;
+    for (const d of c.decoded) {
+      const k = documentKey(d.aggregateType, d.aggregateId);
+      const before = docs.get(k) ?? (loaded.get(k)?.state as Document | undefined) ?? documentEmpty();
+      try {
+        const after = applyOp(before, d.op);
+        if (after === before) duplicates++;
+        else {
+          applied++;
+          changed.set(k, { aggregateType: d.aggregateType, aggregateId: d.aggregateId });
+          docs.set(k, after);
+        }
+        const h = hlcToString(d.op.hlc);
+        if (lastHlc === undefined || h > lastHlc) lastHlc = h;
+      } catch (e) {
+        c.poison.push(this.poisonOf(topic, partition, d.record, e));
+      }
+    }
+    return { docs, changed, applied, duplicates, lastHlc };
+  }
+
+  /** The one classification of a failure to decode or apply a record: its code, and whether it may pass. */
+  private poisonOf(topic: string, partition: number, record: RawRecord, e: unknown): Poison {
+    const known = e instanceof ContractError || e instanceof MergeError;
+    return this.poison(
+      topic,
+      partition,
+      record,
+      known ? e.code : 'UNEXPECTED',
+      (e as Error).message,
+      known ? e.retriable : false,
+    );
   }
 
   private poison(
