@@ -24,7 +24,7 @@ import {
   type UpstreamService,
   validateRegions,
 } from './options';
-import { REGION_HEADER, type RouteChoice, Router, SESSION_HEADER } from './router';
+import { REGION_HEADER, type RouteChoice, type RouteReason, Router, SESSION_HEADER } from './router';
 import {
   classifyFailure,
   type ForwardRequest,
@@ -74,6 +74,22 @@ const BREAKER_RANK: Record<BreakerState, number> = { closed: 0, 'half-open': 1, 
  * kept by active checks and passive observation, behind a circuit breaker, a token bucket and an
  * in-flight cap per region. Retries on another region only when that is safe (see README).
  */
+/** What the attempts of one forwarded request leave for its final answer. */
+interface ForwardState {
+  readonly attempts: { region: string; error: string }[];
+  /** The write carries an Idempotency-Key: the upstream deduplicates a resend. */
+  readonly keyed: boolean;
+  /** A resend after the request may have reached an upstream is safe (a read, or a keyed write). */
+  readonly resendable: boolean;
+  lastAnswer?: { region: string; response: UpstreamResponse };
+  lastCause?: unknown;
+  retryReason?: { region: string; reason: string };
+  /** A write attempt that may have stored it: the answer can no longer say "nothing stored". */
+  unknown?: OutcomeUnknownError;
+  /** The first upstream OUTCOME_UNKNOWN answer (504), passed through if nothing better comes. */
+  unknownAnswer?: { region: string; response: UpstreamResponse };
+}
+
 export class Gateway {
   readonly settings: RoutingSettings;
   readonly router: Router;
@@ -388,18 +404,10 @@ export class Gateway {
     // writes the upstream deduplicates by Idempotency-Key. A refusal before the send (503
     // NOT_STORED / NOT_WRITER / SHUTTING_DOWN) or a connection never made is resent in any case.
     const keyed = headerValue(req, IDEMPOTENCY_KEY_HEADER) !== undefined;
-    const resendable = !target.write || keyed;
-    const attempts: { region: string; error: string }[] = [];
+    const st: ForwardState = { attempts: [], keyed, resendable: !target.write || keyed };
     const skipped: Record<string, IneligibleReason> = {};
-    let lastAnswer: { region: string; response: UpstreamResponse } | undefined;
     let lastLimit: LimitExceededError | undefined;
-    let lastCause: unknown;
-    let retryReason: { region: string; reason: string } | undefined;
     let tried = 0;
-    /** A write attempt that may have stored it: the answer can no longer say "nothing stored". */
-    let unknown: OutcomeUnknownError | undefined;
-    /** The first upstream OUTCOME_UNKNOWN answer (504), passed through if nothing better comes. */
-    let unknownAnswer: { region: string; response: UpstreamResponse } | undefined;
 
     for (let i = 0; i < choice.candidates.length && tried < this.settings.maxAttempts; i++) {
       const name = choice.candidates[i]!;
@@ -420,100 +428,134 @@ export class Gateway {
         skipped[name] = limit.code === 'RATE_LIMITED' ? 'rate-limited' : 'overloaded';
         continue;
       }
-      if (retryReason) {
-        this.metrics.retries.inc(retryReason);
+      if (st.retryReason) {
+        this.metrics.retries.inc(st.retryReason);
         this.log.info(
-          { from: retryReason.region, to: name, reason: retryReason.reason, path: fwd.path },
+          { from: st.retryReason.region, to: name, reason: st.retryReason.reason, path: fwd.path },
           'retrying',
         );
       }
       tried++;
-      rt.inFlight++;
-      let released = false;
-      const release = () => {
-        if (!released) {
-          released = true;
-          rt.inFlight--;
-        }
-      };
-      const upstream = rt.upstreams[target.service];
-      try {
-        const r = await upstream.forward(fwd);
-        if (r.refusal) {
-          release();
-          // Nothing was stored: always safe to send elsewhere. The region takes no more writes
-          // until a health check sent after this refusal says it does.
-          if (target.write) {
-            const was = rt.health.writeStatus(this.now()).accepting;
-            rt.health.refuseWrites(r.refusal);
-            if (was)
-              this.log.info(
-                { region: name, refusal: r.refusal },
-                'region refused a write: no more writes there',
-              );
-          }
-          attempts.push({ region: name, error: `503 ${r.refusal}` });
-          lastAnswer = { region: name, response: r };
-          retryReason = { region: name, reason: r.refusal };
-          continue;
-        }
-        if (rt.health.services[target.service].success())
-          this.log.info({ region: name, service: target.service }, 'upstream healthy again (passive)');
-        if (target.write && session !== undefined && r.statusCode >= 200 && r.statusCode < 300)
-          this.router.recordWrite(session, name, this.now());
-        this.respond(
-          res,
-          name,
-          choice.reason === 'failover' || i > 0 ? 'failover' : choice.reason,
-          r,
-          release,
-        );
+      const reason = choice.reason === 'failover' || i > 0 ? 'failover' : choice.reason;
+      if (
+        (await this.attempt(rt, fwd, target, { res, reason, first: choice.reason, session }, st)) === 'done'
+      )
         return;
-      } catch (e) {
-        release();
-        if (e instanceof UpstreamStatusError) {
-          const status = e.response.statusCode;
-          this.passiveFailure(rt, target.service, `answered ${status}`);
-          attempts.push({ region: name, error: `answered ${status}` });
-          if (target.write) {
-            // The service's own OUTCOME_UNKNOWN goes back unchanged when it cannot be resent.
-            const own = e.response.errorCode === OUTCOME_UNKNOWN_CODE ? e.response : undefined;
-            if (!keyed) {
-              if (own) return this.respond(res, name, choice.reason, own, () => undefined);
-              throw new OutcomeUnknownError(name, 'status', false, e, status);
-            }
-            unknown ??= new OutcomeUnknownError(name, 'status', true, e, status);
-            if (own) unknownAnswer ??= { region: name, response: own };
-          }
-          lastAnswer = { region: name, response: e.response };
-          retryReason = { region: name, reason: `status_${status}` };
-          continue;
-        }
-        const kind = classifyFailure(e);
-        if (kind === 'aborted') return; // the client went away
-        if (!isBreakerRejection(e)) this.passiveFailure(rt, target.service, (e as Error).message);
-        attempts.push({ region: name, error: `${kind}: ${(e as Error).message}` });
-        lastCause = e;
-        if (kind !== 'not-sent' && target.write) {
-          if (!resendable) throw new OutcomeUnknownError(name, kind, false, e);
-          unknown ??= new OutcomeUnknownError(name, kind, true, e);
-        }
-        retryReason = { region: name, reason: isBreakerRejection(e) ? 'breaker_open' : kind };
-      }
     }
-    if (unknown) {
+    this.answerExhausted(res, st, skipped, target, lastLimit);
+  }
+
+  /**
+   * One attempt on one region: `done` when the client has its answer (or went away), `next` when
+   * another region may be tried; `st` keeps what the attempt leaves for the final answer. Throws
+   * the answer itself when nothing may be tried after it (an unkeyed write of unknown outcome).
+   */
+  private async attempt(
+    rt: RegionRuntime,
+    fwd: ForwardRequest,
+    target: RouteTarget,
+    to: { res: ServerResponse; reason: RouteReason; first: RouteReason; session: string | undefined },
+    st: ForwardState,
+  ): Promise<'done' | 'next'> {
+    const name = rt.config.name;
+    rt.inFlight++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        rt.inFlight--;
+      }
+    };
+    try {
+      const r = await rt.upstreams[target.service].forward(fwd);
+      if (r.refusal) {
+        release();
+        // Nothing was stored: always safe to send elsewhere. The region takes no more writes
+        // until a health check sent after this refusal says it does.
+        if (target.write) {
+          const was = rt.health.writeStatus(this.now()).accepting;
+          rt.health.refuseWrites(r.refusal);
+          if (was)
+            this.log.info(
+              { region: name, refusal: r.refusal },
+              'region refused a write: no more writes there',
+            );
+        }
+        st.attempts.push({ region: name, error: `503 ${r.refusal}` });
+        st.lastAnswer = { region: name, response: r };
+        st.retryReason = { region: name, reason: r.refusal };
+        return 'next';
+      }
+      if (rt.health.services[target.service].success())
+        this.log.info({ region: name, service: target.service }, 'upstream healthy again (passive)');
+      if (target.write && to.session !== undefined && r.statusCode >= 200 && r.statusCode < 300)
+        this.router.recordWrite(to.session, name, this.now());
+      this.respond(to.res, name, to.reason, r, release);
+      return 'done';
+    } catch (e) {
+      release();
+      if (e instanceof UpstreamStatusError) {
+        const status = e.response.statusCode;
+        this.passiveFailure(rt, target.service, `answered ${status}`);
+        st.attempts.push({ region: name, error: `answered ${status}` });
+        if (target.write) {
+          // The service's own OUTCOME_UNKNOWN goes back unchanged when it cannot be resent.
+          const own = e.response.errorCode === OUTCOME_UNKNOWN_CODE ? e.response : undefined;
+          if (!st.keyed) {
+            if (own) {
+              this.respond(to.res, name, to.first, own, () => undefined);
+              return 'done';
+            }
+            throw new OutcomeUnknownError(name, 'status', false, e, status);
+          }
+          st.unknown ??= new OutcomeUnknownError(name, 'status', true, e, status);
+          if (own) st.unknownAnswer ??= { region: name, response: own };
+        }
+        st.lastAnswer = { region: name, response: e.response };
+        st.retryReason = { region: name, reason: `status_${status}` };
+        return 'next';
+      }
+      const kind = classifyFailure(e);
+      if (kind === 'aborted') return 'done'; // the client went away
+      if (!isBreakerRejection(e)) this.passiveFailure(rt, target.service, (e as Error).message);
+      st.attempts.push({ region: name, error: `${kind}: ${(e as Error).message}` });
+      st.lastCause = e;
+      if (kind !== 'not-sent' && target.write) {
+        if (!st.resendable) throw new OutcomeUnknownError(name, kind, false, e);
+        st.unknown ??= new OutcomeUnknownError(name, kind, true, e);
+      }
+      st.retryReason = { region: name, reason: isBreakerRejection(e) ? 'breaker_open' : kind };
+      return 'next';
+    }
+  }
+
+  /** The answer once no region is left to try, from what the attempts left behind. */
+  private answerExhausted(
+    res: ServerResponse,
+    st: ForwardState,
+    skipped: Record<string, IneligibleReason>,
+    target: RouteTarget,
+    lastLimit: LimitExceededError | undefined,
+  ): void {
+    if (st.unknown) {
       // A keyed write ran out of regions after one attempt may have stored it: never answer with a
       // later region's "nothing stored"; the client resends with the same key.
-      if (unknownAnswer)
-        return this.respond(res, unknownAnswer.region, 'failover', unknownAnswer.response, () => undefined);
-      const u = unknown;
-      throw new OutcomeUnknownError(u.region, u.kind, true, u.cause, u.upstreamStatus, attempts);
+      if (st.unknownAnswer)
+        return this.respond(
+          res,
+          st.unknownAnswer.region,
+          'failover',
+          st.unknownAnswer.response,
+          () => undefined,
+        );
+      const u = st.unknown;
+      throw new OutcomeUnknownError(u.region, u.kind, true, u.cause, u.upstreamStatus, st.attempts);
     }
-    if (lastAnswer)
-      return this.respond(res, lastAnswer.region, 'failover', lastAnswer.response, () => undefined);
-    if (attempts.length === 0 && lastLimit) throw lastLimit;
-    if (attempts.length === 0) throw new NoEligibleRegionError(target.write, skipped);
-    throw new UpstreamFailedError(attempts, lastCause);
+    if (st.lastAnswer)
+      return this.respond(res, st.lastAnswer.region, 'failover', st.lastAnswer.response, () => undefined);
+    if (st.attempts.length === 0 && lastLimit) throw lastLimit;
+    if (st.attempts.length === 0) throw new NoEligibleRegionError(target.write, skipped);
+    throw new UpstreamFailedError(st.attempts, st.lastCause);
   }
 
   private passiveFailure(rt: RegionRuntime, service: UpstreamService, reason: string): void {
