@@ -9,7 +9,13 @@ export {
   type Poison,
   type RawRecord,
 } from './engine';
-export { KafkaDeadLetterSink, KafkaProjectorRunner, type KafkaRunnerOptions } from './kafka';
+export {
+  engineBatchLoop,
+  KafkaDeadLetterSink,
+  KafkaProjectorRunner,
+  type BatchLoopOptions,
+  type KafkaRunnerOptions,
+} from './kafka';
 export { PositionAheadOfLogError, ProjectorError, type ProjectorErrorCode } from './errors';
 export { EpochTracker, type EpochObservation, type EpochTrackerStats } from './epoch-tracker';
 export { decideSkew, DEFAULT_MAX_FORWARD_SKEW_MS, type SkewDecision, type SkewInput } from './skew';

@@ -1,9 +1,16 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchHandler, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DLQ_HEADERS } from '@meridian/contract';
 import { retry } from '@meridian/errors';
 import { sourceTopicPattern } from '@meridian/topology';
-import { type DeadLetterSink, type Poison, type ProjectionEngine, RetriableBatchError } from './engine';
+import {
+  type BatchOutcome,
+  type DeadLetterSink,
+  type Poison,
+  type ProjectionEngine,
+  type RawRecord,
+  RetriableBatchError,
+} from './engine';
 import { PositionAheadOfLogError } from './errors';
 
 /** Produces poison records, unchanged, to the region's dead-letter topic with the reason in headers. */
@@ -37,6 +44,111 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       }),
     });
   }
+}
+
+/** What one consumer needs to drive one engine (the live projector's runner, and replay's). */
+export interface BatchLoopOptions {
+  engine: ProjectionEngine;
+  log?: Logger;
+  /**
+   * Where an assigned partition starts (and, given, records before it are left out). Default: the
+   * engine's stored position (none: kafkajs' own).
+   */
+  startOf?: (topic: string, partition: number) => string | undefined;
+  /** Bounded mode (replay): a partition's records at or past this offset are left out. */
+  endOf?: (topic: string, partition: number) => bigint | undefined;
+  /** True once the loop should apply nothing more (stopping). */
+  stopped?: () => boolean;
+  /** After each applied batch. `reached`: the partition's next offset after it (control records too). */
+  onBatch?: (b: {
+    topic: string;
+    partition: number;
+    read: number;
+    reached: bigint;
+    out: BatchOutcome;
+  }) => void;
+  /**
+   * A failure that retrying cannot mend. Return true when handled (the batch is left unresolved);
+   * otherwise it is thrown to kafkajs, which retries the batch and then restarts the consumer.
+   */
+  onError?: (e: unknown, ctx: { pause: () => void }) => boolean;
+}
+
+/**
+ * The one way Meridian consumes into an engine: after every (re)join, seek each assigned
+ * partition to where it starts; per batch, map the records, apply them (retriable failures retried
+ * with jittered backoff, heartbeating), then move kafkajs' fetch position — nothing is committed
+ * to the group, positions live in the store. Returns the `eachBatch` handler for `consumer.run`.
+ */
+export function engineBatchLoop(consumer: Consumer, o: BatchLoopOptions): EachBatchHandler {
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+      for (const partition of partitions) {
+        const offset = o.startOf
+          ? o.startOf(topic, partition)
+          : o.engine.position(topic, partition)?.nextOffset;
+        if (offset !== undefined) consumer.seek({ topic, partition, offset });
+      }
+    }
+  });
+  return async ({ batch, heartbeat, isRunning, isStale, resolveOffset, pause }) => {
+    // The batch belongs to someone else once we stop or the group rebalances it away.
+    const gone = () => !isRunning() || isStale() || o.stopped?.() === true;
+    // Bounded mode: only [start, end) — a fetch may also hand over records before the seek offset.
+    const start = o.startOf?.(batch.topic, batch.partition);
+    const from = start === undefined ? undefined : BigInt(start);
+    const to = o.endOf?.(batch.topic, batch.partition);
+    const messages =
+      from === undefined && to === undefined
+        ? batch.messages
+        : batch.messages.filter(
+            (m) =>
+              (from === undefined || BigInt(m.offset) >= from) && (to === undefined || BigInt(m.offset) < to),
+          );
+    const records: RawRecord[] = messages.map((m) => ({
+      offset: m.offset,
+      key: m.key,
+      value: m.value,
+      headers: m.headers ?? {},
+      timestamp: m.timestamp,
+    }));
+    let out: BatchOutcome | undefined;
+    try {
+      out = await retry(
+        async () =>
+          gone()
+            ? undefined
+            : o.engine.applyBatch(batch.topic, batch.partition, records, {
+                logEndOffset: batch.highWatermark,
+              }),
+        {
+          retriable: (e) => e instanceof RetriableBatchError,
+          stop: gone,
+          onRetry: async (e, attempt) => {
+            o.log?.warn(
+              { err: (e as Error).message, attempt, topic: batch.topic, partition: batch.partition },
+              'batch will be retried',
+            );
+            await heartbeat();
+          },
+        },
+      );
+    } catch (e) {
+      if (e instanceof RetriableBatchError && gone()) return;
+      if (o.onError?.(e, { pause }) === true) return;
+      throw e;
+    }
+    if (out === undefined) return;
+    const last = batch.messages[batch.messages.length - 1];
+    // `lastOffset()` also covers control records (transaction markers) that carry no message.
+    const reached = BigInt(batch.lastOffset()) + 1n;
+    o.onBatch?.({ topic: batch.topic, partition: batch.partition, read: records.length, reached, out });
+    // Moves kafkajs' fetch position only; nothing is committed to the group.
+    if (last) resolveOffset(last.offset);
+    // kafkajs hands over prefetched batches back to back as microtasks: yield once per batch so
+    // the read API (and /health) answer while a projector catches up.
+    await new Promise((r) => setImmediate(r));
+  };
 }
 
 export interface KafkaRunnerOptions {
@@ -91,83 +203,32 @@ export class KafkaProjectorRunner {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const assigned = e.payload.memberAssignment;
-      for (const [topic, partitions] of Object.entries(assigned)) {
-        for (const partition of partitions) {
-          const pos = this.o.engine.position(topic, partition);
-          if (pos) consumer.seek({ topic, partition, offset: pos.nextOffset });
-        }
-      }
+    const eachBatch = engineBatchLoop(consumer, {
+      engine: this.o.engine,
+      log: this.o.log,
+      stopped: () => this.stopped,
+      onBatch: (b) => this.o.onBatch?.({ topic: b.topic, partition: b.partition, ...b.out }),
+      onError: (e, { pause }) => {
+        if (!(e instanceof PositionAheadOfLogError)) return false;
+        // Stop loudly, not skip: nothing is resolved, nothing more is fetched. Thrown instead,
+        // kafkajs would retry the batch and then restart the consumer, never giving up.
+        this.stopped = true;
+        pause();
+        this.o.log.error(
+          { err: e.message, topic: e.topic, partition: e.partition },
+          'stored position ahead of the log: consumer stopped',
+        );
+        this.o.onFatal?.(e);
+        void consumer.stop().catch(() => undefined);
+        return true;
+      },
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.o.onFatal?.(e.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [sourceTopicPattern(this.o.aggregateTypes)], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, pause }) => {
-        // The batch belongs to someone else once we stop or the group rebalances it away.
-        const gone = () => !isRunning() || isStale() || this.stopped;
-        let out: Awaited<ReturnType<ProjectionEngine['applyBatch']>> | undefined;
-        try {
-          out = await retry(
-            async () =>
-              gone()
-                ? undefined
-                : this.o.engine.applyBatch(
-                    batch.topic,
-                    batch.partition,
-                    batch.messages.map((m) => ({
-                      offset: m.offset,
-                      key: m.key,
-                      value: m.value,
-                      headers: m.headers ?? {},
-                      timestamp: m.timestamp,
-                    })),
-                    { logEndOffset: batch.highWatermark },
-                  ),
-            {
-              retriable: (e) => e instanceof RetriableBatchError,
-              stop: gone,
-              onRetry: async (e, attempt) => {
-                this.o.log.warn(
-                  { err: (e as Error).message, attempt, topic: batch.topic, partition: batch.partition },
-                  'batch will be retried',
-                );
-                await heartbeat();
-              },
-            },
-          );
-        } catch (e) {
-          if (e instanceof RetriableBatchError && gone()) return;
-          if (e instanceof PositionAheadOfLogError) {
-            // Stop loudly, not skip: nothing is resolved, nothing more is fetched. Thrown instead,
-            // kafkajs would retry the batch and then restart the consumer, never giving up.
-            this.stopped = true;
-            pause();
-            this.o.log.error(
-              { err: e.message, topic: e.topic, partition: e.partition },
-              'stored position ahead of the log: consumer stopped',
-            );
-            this.o.onFatal?.(e);
-            void consumer.stop().catch(() => undefined);
-            return;
-          }
-          throw e;
-        }
-        if (out === undefined) return;
-        this.o.onBatch?.({ topic: batch.topic, partition: batch.partition, ...out });
-        // Moves kafkajs' fetch position only; nothing is committed to the group.
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) resolveOffset(last.offset);
-        // kafkajs hands over prefetched batches back to back as microtasks: yield once per
-        // batch so the read API (and /health) answer while a projector catches up.
-        await new Promise((r) => setImmediate(r));
-      },
-    });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
   }
 
   async stop(): Promise<void> {

@@ -3,14 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
-import { retry } from '@meridian/errors';
 import { sourceTopicPattern } from '@meridian/topology';
 import {
   type AggregateModel,
   DEFAULT_MAX_FORWARD_SKEW_MS,
+  engineBatchLoop,
   type Poison,
   ProjectionEngine,
-  RetriableBatchError,
 } from '@meridian/projector';
 import {
   createProjectionStore,
@@ -202,60 +201,32 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
         finish = resolve;
         fail = reject;
       });
-      consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
-          for (const partition of partitions) {
-            consumer.seek({ topic, partition, offset: String(start.get(`${topic}:${partition}`) ?? 0n) });
-          }
-        }
+      const eachBatch = engineBatchLoop(consumer, {
+        engine,
+        startOf: (topic, partition) => String(start.get(`${topic}:${partition}`) ?? 0n),
+        endOf: (topic, partition) => end.get(`${topic}:${partition}`) ?? 0n,
+        onBatch: (b) => {
+          progress.read += b.read;
+          progress.applied += b.out.applied;
+          progress.skipped += b.out.skipped;
+          progress.deadLettered += b.out.deadLettered;
+          duplicates += b.out.duplicates;
+          progress.elapsedMs = Date.now() - t0;
+          o.onProgress?.({ ...progress });
+          const k = `${b.topic}:${b.partition}`;
+          if (b.reached >= (end.get(k) ?? 0n) && pending.delete(k) && pending.size === 0) finish();
+        },
+        onError: (e) => {
+          fail(e);
+          return true;
+        },
       });
       await consumer.connect();
       await consumer.subscribe({
         topics: [...new Set([...pending].map((k) => k.slice(0, k.lastIndexOf(':'))))],
         fromBeginning: true,
       });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-          const k = `${batch.topic}:${batch.partition}`;
-          const from = start.get(k) ?? 0n;
-          const to = end.get(k) ?? 0n;
-          const records = batch.messages
-            .filter((m) => BigInt(m.offset) >= from && BigInt(m.offset) < to)
-            .map((m) => ({
-              offset: m.offset,
-              key: m.key,
-              value: m.value,
-              headers: m.headers ?? {},
-              timestamp: m.timestamp,
-            }));
-          try {
-            const out = await retry(() => engine.applyBatch(batch.topic, batch.partition, records), {
-              retriable: (e) => e instanceof RetriableBatchError,
-              onRetry: () => heartbeat(),
-            });
-            progress.read += records.length;
-            progress.applied += out.applied;
-            progress.skipped += out.skipped;
-            progress.deadLettered += out.deadLettered;
-            duplicates += out.duplicates;
-          } catch (e) {
-            fail(e);
-            return;
-          }
-          const last = batch.messages[batch.messages.length - 1];
-          if (last) resolveOffset(last.offset);
-          progress.elapsedMs = Date.now() - t0;
-          o.onProgress?.({ ...progress });
-          // `lastOffset()` also covers control records (transaction markers) that carry no message.
-          const reached = BigInt(batch.lastOffset()) + 1n;
-          if (reached >= to || (last && BigInt(last.offset) + 1n >= to)) {
-            pending.delete(k);
-            if (pending.size === 0) finish();
-          }
-        },
-      });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
       try {
         await finished;
       } finally {
