@@ -113,6 +113,73 @@ function liveAccepting(members: readonly VersionedMember[]): VersionedMember[] {
  * when `to` is unknown, already primary, or has no live member (unless `force`).
  */
 export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverReport> {
+  const log = o.log ?? q.log.child({ op: 'failover' });
+  const t0 = Date.now();
+  const warnings: string[] = [];
+  const current = await preconditions(q, o, warnings);
+  const from = current.value.region;
+
+  const s1 = Date.now();
+  const { fenced, fencedAt, resumed } = await fence(q, o, current, log);
+  const fenceMs = Date.now() - s1;
+  const newEpoch = fenced.value.epoch;
+
+  const s2 = Date.now();
+  const quiet = await quiesce(q, from, fencedAt + o.ttlSeconds * 1000, log);
+  const quiesceMs = Date.now() - s2;
+
+  const s3 = Date.now();
+  const drain = await drainOf(o, from, warnings, log);
+  const drainMs = Date.now() - s3;
+
+  // ---- 4. promote ----------------------------------------------------------------------------------
+  const s4 = Date.now();
+  const next: Designation = {
+    region: o.to,
+    epoch: newEpoch,
+    state: 'active',
+    since: Date.now(),
+    by: o.by,
+    reason: o.reason ?? `failover from ${from}`,
+  };
+  const promoted = await retrying(() => casOnce(q, fenced, next, `promoting ${o.to}`), deadlineIn(10_000));
+  log.info({ designation: next }, `promoted ${o.to}`);
+  const promoteMs = Date.now() - s4;
+
+  const s5 = Date.now();
+  const confirmedBy = await confirm(q, o, newEpoch, warnings, log);
+  const report: FailoverReport = {
+    from,
+    to: o.to,
+    fromEpoch: current.value.epoch,
+    toEpoch: newEpoch,
+    resumed,
+    steps: {
+      fence: { ms: fenceMs, modRevision: fenced.modRevision },
+      quiesce: { ms: quiesceMs, ...quiet },
+      drain: { ms: drainMs, ...drain },
+      promote: { ms: promoteMs, modRevision: promoted.modRevision },
+      confirm: {
+        ms: Date.now() - s5,
+        confirmed: confirmedBy !== undefined,
+        ...(confirmedBy ? { instanceId: confirmedBy } : {}),
+      },
+    },
+    totalMs: Date.now() - t0,
+    warnings,
+  };
+  log.info({ report }, 'failover done');
+  return report;
+}
+
+const deadlineIn = (ms: number): number => Date.now() + ms;
+
+/** The request is valid and the move possible: the current designation, read through the quorum. */
+async function preconditions(
+  q: Quorum,
+  o: FailoverOptions,
+  warnings: string[],
+): Promise<VersionedDesignation> {
   validateRegion(o.to, 'failover to');
   if (!q.regions.includes(o.to)) {
     throw new QuorumError(
@@ -126,13 +193,7 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
       `failover: ttlSeconds ${o.ttlSeconds} must be a whole number ≥ 1`,
     );
   }
-  const log = o.log ?? q.log.child({ op: 'failover' });
-  const t0 = Date.now();
-  const opDeadline = (ms: number): number => Date.now() + ms;
-  const warnings: string[] = [];
-
-  // ---- preconditions -------------------------------------------------------------------------
-  const current = await retrying(() => requireDesignation(q), opDeadline(10_000));
+  const current = await retrying(() => requireDesignation(q), deadlineIn(10_000));
   const from = current.value.region;
   if (from === o.to && current.value.state === 'active') {
     throw new QuorumError(
@@ -140,7 +201,7 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
       `failover: ${o.to} is already the primary (epoch ${current.value.epoch})`,
     );
   }
-  const target = await retrying(() => q.members(o.to), opDeadline(10_000));
+  const target = await retrying(() => q.members(o.to), deadlineIn(10_000));
   if (target.members.length === 0) {
     if (!o.force) {
       throw new QuorumError(
@@ -150,7 +211,7 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
     }
     warnings.push(`${o.to} had no live writer: nobody accepts writes until one starts`);
   }
-  const oldMembers = await retrying(() => q.members(from), opDeadline(10_000));
+  const oldMembers = await retrying(() => q.members(from), deadlineIn(10_000));
   const longestTtl = Math.max(o.ttlSeconds, ...oldMembers.members.map((m) => m.value.ttlSeconds ?? 0));
   if (longestTtl > o.ttlSeconds) {
     throw new QuorumError(
@@ -158,137 +219,110 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
       `failover: a writer of ${from} holds a ${longestTtl} s lease, longer than ttlSeconds ${o.ttlSeconds}; pass ttlSeconds ≥ ${longestTtl}`,
     );
   }
+  return current;
+}
 
-  // ---- 1. fence ---------------------------------------------------------------------------------
-  let fenced: VersionedDesignation;
-  let fencedAt: number;
-  const resumed = current.value.state === 'fencing';
-  const s1 = Date.now();
-  if (resumed) {
-    fenced = current;
-    // We do not know when the fence committed: count the TTL from now.
-    fencedAt = Date.now();
+/** 1. Fence: the old primary's epoch ends (or a failover left fencing is resumed). */
+async function fence(
+  q: Quorum,
+  o: FailoverOptions,
+  current: VersionedDesignation,
+  log: Logger,
+): Promise<{ fenced: VersionedDesignation; fencedAt: number; resumed: boolean }> {
+  const from = current.value.region;
+  if (current.value.state === 'fencing') {
     log.warn({ designation: current.value }, 'resuming a failover left fencing');
-  } else {
-    const next: Designation = {
-      region: from,
-      epoch: current.value.epoch + 1,
-      state: 'fencing',
-      since: Date.now(),
-      by: o.by,
-      reason: o.reason ?? `failover to ${o.to}`,
-    };
-    fenced = await casOnce(q, current, next, `fencing ${from}`);
-    // The fence committed before the response arrived: counting from here over-waits, never under.
-    fencedAt = Date.now();
-    log.info({ designation: next }, `fenced ${from}`);
+    // We do not know when the fence committed: count the TTL from now.
+    return { fenced: current, fencedAt: Date.now(), resumed: true };
   }
-  const fenceMs = Date.now() - s1;
-  const newEpoch = fenced.value.epoch;
+  const next: Designation = {
+    region: from,
+    epoch: current.value.epoch + 1,
+    state: 'fencing',
+    since: Date.now(),
+    by: o.by,
+    reason: o.reason ?? `failover to ${o.to}`,
+  };
+  const fenced = await casOnce(q, current, next, `fencing ${from}`);
+  log.info({ designation: next }, `fenced ${from}`);
+  // The fence committed before the response arrived: counting from here over-waits, never under.
+  return { fenced, fencedAt: Date.now(), resumed: false };
+}
 
-  // ---- 2. quiesce ------------------------------------------------------------------------------
-  const s2 = Date.now();
-  const ttlMs = o.ttlSeconds * 1000;
-  let how: 'members-refused' | 'ttl-elapsed' = 'ttl-elapsed';
+/** 2. Quiesce: until every writer of `from` says it refuses, or its lease TTL has surely elapsed. */
+async function quiesce(
+  q: Quorum,
+  from: string,
+  ttlEndsAt: number,
+  log: Logger,
+): Promise<{ how: 'members-refused' | 'ttl-elapsed'; silent: string[] }> {
   let silent: string[] = [];
-  while (Date.now() < fencedAt + ttlMs) {
+  while (Date.now() < ttlEndsAt) {
     try {
-      const m = await q.members(from);
-      const still = liveAccepting(m.members);
+      const still = liveAccepting((await q.members(from)).members);
       silent = still.map((x) => x.value.instanceId);
-      if (still.length === 0) {
-        how = 'members-refused';
-        break;
-      }
+      if (still.length === 0) return { how: 'members-refused', silent: [] };
     } catch (e) {
       if (!(e instanceof QuorumError && e.retriable)) throw e;
     }
     await sleep(50);
   }
-  if (how === 'ttl-elapsed') {
-    const left = fencedAt + ttlMs - Date.now();
-    if (left > 0) await sleep(left);
-    log.warn({ silent }, `members of ${from} did not confirm refusing; waited the lease TTL instead`);
-  } else {
-    silent = [];
-  }
-  const quiesceMs = Date.now() - s2;
+  const left = ttlEndsAt - Date.now();
+  if (left > 0) await sleep(left);
+  log.warn({ silent }, `members of ${from} did not confirm refusing; waited the lease TTL instead`);
+  return { how: 'ttl-elapsed', silent };
+}
 
-  // ---- 3. drain ----------------------------------------------------------------------------------
+/** 3. Drain: wait (bounded) until the caller's check says `from`'s acknowledged data arrived. */
+async function drainOf(
+  o: FailoverOptions,
+  from: string,
+  warnings: string[],
+  log: Logger,
+): Promise<{ drained: boolean; detail: string; attempts: number }> {
+  if (!o.drained) return { drained: true, detail: 'no drain check given', attempts: 0 };
   const s3 = Date.now();
-  let drain: DrainResult = { drained: true, detail: 'no drain check given' };
+  const until = s3 + (o.drainTimeoutMs ?? 60_000);
+  let drain: DrainResult;
   let attempts = 0;
-  if (o.drained) {
-    const until = Date.now() + (o.drainTimeoutMs ?? 60_000);
-    for (;;) {
-      attempts++;
-      try {
-        drain = await o.drained(from);
-      } catch (e) {
-        drain = { drained: false, detail: `drain check failed: ${(e as Error).message}` };
-      }
-      if (drain.drained || Date.now() >= until) break;
-      await sleep(Math.min(o.drainPollMs ?? 500, Math.max(0, until - Date.now())));
+  for (;;) {
+    attempts++;
+    try {
+      drain = await o.drained(from);
+    } catch (e) {
+      drain = { drained: false, detail: `drain check failed: ${(e as Error).message}` };
     }
-    if (!drain.drained) {
-      warnings.push(`not drained after ${Date.now() - s3} ms; at risk: ${drain.detail}`);
-      log.warn({ detail: drain.detail }, `${from} not drained; promoting ${o.to} anyway — at risk`);
-    }
+    if (drain.drained || Date.now() >= until) break;
+    await sleep(Math.min(o.drainPollMs ?? 500, Math.max(0, until - Date.now())));
   }
-  const drainMs = Date.now() - s3;
+  if (!drain.drained) {
+    warnings.push(`not drained after ${Date.now() - s3} ms; at risk: ${drain.detail}`);
+    log.warn({ detail: drain.detail }, `${from} not drained; promoting ${o.to} anyway — at risk`);
+  }
+  return { drained: drain.drained, detail: drain.detail, attempts };
+}
 
-  // ---- 4. promote ----------------------------------------------------------------------------------
-  const s4 = Date.now();
-  const next: Designation = {
-    region: o.to,
-    epoch: newEpoch,
-    state: 'active',
-    since: Date.now(),
-    by: o.by,
-    reason: o.reason ?? `failover from ${from}`,
-  };
-  const promoted = await retrying(() => casOnce(q, fenced, next, `promoting ${o.to}`), opDeadline(10_000));
-  log.info({ designation: next }, `promoted ${o.to}`);
-  const promoteMs = Date.now() - s4;
-
-  // ---- 5. confirm ----------------------------------------------------------------------------------
+/** 5. Confirm: a writer of the new primary admits writes at the new epoch (bounded wait). */
+async function confirm(
+  q: Quorum,
+  o: FailoverOptions,
+  newEpoch: number,
+  warnings: string[],
+  log: Logger,
+): Promise<string | undefined> {
   const s5 = Date.now();
-  const confirmUntil = Date.now() + (o.confirmTimeoutMs ?? 30_000);
-  let confirmedBy: string | undefined;
+  const confirmUntil = s5 + (o.confirmTimeoutMs ?? 30_000);
   while (Date.now() < confirmUntil) {
     try {
       const m = await q.members(o.to);
-      confirmedBy = m.members.find((x) => x.value.accepting && x.value.epoch === newEpoch)?.value.instanceId;
-      if (confirmedBy) break;
+      const by = m.members.find((x) => x.value.accepting && x.value.epoch === newEpoch)?.value.instanceId;
+      if (by) return by;
     } catch (e) {
       if (!(e instanceof QuorumError && e.retriable)) throw e;
     }
     await sleep(50);
   }
-  if (!confirmedBy) {
-    warnings.push(`no writer of ${o.to} admitted writes at epoch ${newEpoch} within ${Date.now() - s5} ms`);
-    log.error(`no writer of ${o.to} confirmed epoch ${newEpoch}`);
-  }
-  const report: FailoverReport = {
-    from,
-    to: o.to,
-    fromEpoch: current.value.epoch,
-    toEpoch: newEpoch,
-    resumed,
-    steps: {
-      fence: { ms: fenceMs, modRevision: fenced.modRevision },
-      quiesce: { ms: quiesceMs, how, silent },
-      drain: { ms: drainMs, drained: drain.drained, detail: drain.detail, attempts },
-      promote: { ms: promoteMs, modRevision: promoted.modRevision },
-      confirm: {
-        ms: Date.now() - s5,
-        confirmed: confirmedBy !== undefined,
-        ...(confirmedBy ? { instanceId: confirmedBy } : {}),
-      },
-    },
-    totalMs: Date.now() - t0,
-    warnings,
-  };
-  log.info({ report }, 'failover done');
-  return report;
+  warnings.push(`no writer of ${o.to} admitted writes at epoch ${newEpoch} within ${Date.now() - s5} ms`);
+  log.error(`no writer of ${o.to} confirmed epoch ${newEpoch}`);
+  return undefined;
 }
