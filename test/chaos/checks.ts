@@ -6,7 +6,7 @@
 import type { Kafka } from 'kafkajs';
 import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde } from '@meridian/contract';
 import { deadLetterTopic, remoteTopicName } from '@meridian/topology';
-import { LOCAL_REGISTRIES, localKafka, waitFor } from '@meridian/testing';
+import { LOCAL_MONITOR, LOCAL_REGISTRIES, localKafka, waitFor } from '@meridian/testing';
 import { readTopicToEnd } from '../support/kafka';
 import { CHAOS_REGIONS, type ChaosRegion, REGION_NAMES } from './workload';
 import { ReadApiClient } from '@meridian/read-api';
@@ -89,7 +89,7 @@ export async function waitQuiescent(timeoutMs: number, onPending?: (what: string
 
 /** What is not caught up yet, or undefined when everything is. */
 async function notQuiet(): Promise<string | undefined> {
-  const rpo = await json<{ flows: MonitorFlow[] }>('http://127.0.0.1:19100/rpo').catch(() => undefined);
+  const rpo = await json<{ flows: MonitorFlow[] }>(`${LOCAL_MONITOR}/rpo`).catch(() => undefined);
   if (!rpo) return 'the replication monitor does not answer';
   const flows = rpo.flows.filter((f) => f.stale || !f.drained);
   if (flows.length > 0)

@@ -22,12 +22,19 @@ import {
   PublisherError,
 } from '@meridian/publisher';
 import { mulberry32 } from '@meridian/random';
-import { LOCAL_APPS, LOCAL_REGIONS, LOCAL_REGISTRIES, WaitAbortError, waitFor } from '@meridian/testing';
+import {
+  LOCAL_APPS,
+  LOCAL_GATEWAY,
+  LOCAL_REGIONS,
+  LOCAL_REGISTRIES,
+  WaitAbortError,
+  waitFor,
+} from '@meridian/testing';
 
 export const CHAOS_REGIONS = LOCAL_APPS;
 export type ChaosRegion = keyof typeof CHAOS_REGIONS;
 export const REGION_NAMES = Object.keys(CHAOS_REGIONS) as ChaosRegion[];
-const GATEWAY = 'http://127.0.0.1:18000';
+const GATEWAY = LOCAL_GATEWAY;
 /** The projectors' forward-skew bound (their default MAX_FORWARD_SKEW_MS). */
 export const SKEW_BOUND_MS = 60_000;
 /** Concurrent HTTP clients per region (the last through the gateway): `MERIDIAN_CHAOS_WRITERS`. */

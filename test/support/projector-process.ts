@@ -12,14 +12,21 @@ import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { AGGREGATE_TYPES } from '@meridian/contract';
 import { sourceTopicPattern } from '@meridian/topology';
-import { LOCAL_REGIONS, localKafka, uniqueName, waitFor } from '@meridian/testing';
+import {
+  LOCAL_APPS,
+  LOCAL_REGIONS,
+  LOCAL_REGISTRIES,
+  localKafka,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 import type { TestStore } from './stores';
 import { type AggregateView, type DigestView, type PositionsView, ReadApiClient } from '@meridian/read-api';
 
-export const REGION = 'us-east';
-export const REGISTRY_URL = 'http://127.0.0.1:18081/apis/ccompat/v7';
+export const REGION = 'us-east' as const;
+export const REGISTRY_URL = LOCAL_REGISTRIES[REGION];
 /** The projector `meridian local up` runs for us-east. */
-export const SHARED_PROJECTOR_URL = 'http://127.0.0.1:18070';
+export const SHARED_PROJECTOR_URL = LOCAL_APPS[REGION].projector;
 const MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'projector', 'src', 'main.js');
 
 type PositionView = PositionsView['positions'][number];

@@ -16,27 +16,32 @@ import {
 } from '@meridian/contract';
 import { cliLogger } from './logger';
 import { UsageError } from './errors';
+import { findRepoRoot, loadTopology, registryUrl } from '@meridian/topology';
 
-/** Registries of the local topology (Apicurio's Confluent-compatible API), one per region. */
-export const LOCAL_REGISTRIES: Readonly<Record<string, string>> = {
-  'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',
-  'us-west': 'http://127.0.0.1:28081/apis/ccompat/v7',
-  eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
-};
+/** Registries of the shipped local topology (Apicurio's Confluent-compatible API), one per region. */
+function localRegistries(): Readonly<Record<string, string>> {
+  return Object.fromEntries(
+    loadTopology('active-active', findRepoRoot()).regions.flatMap((r) => {
+      const url = registryUrl(r);
+      return url ? [[r.name, url]] : [];
+    }),
+  );
+}
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function targets(o: { registry: string[]; region: string[] }): string[] {
+  const registries = localRegistries();
   for (const r of o.region) {
-    if (!LOCAL_REGISTRIES[r]) {
+    if (!registries[r]) {
       throw new UsageError(
-        `--region: unknown region ${r}; known: ${Object.keys(LOCAL_REGISTRIES).join(', ')} (or pass --registry <url>)`,
+        `--region: unknown region ${r}; known: ${Object.keys(registries).join(', ')} (or pass --registry <url>)`,
       );
     }
   }
-  const fromRegions = o.region.map((r) => LOCAL_REGISTRIES[r] as string);
+  const fromRegions = o.region.map((r) => registries[r] as string);
   const all = [...o.registry, ...fromRegions];
-  return all.length > 0 ? [...new Set(all)] : Object.values(LOCAL_REGISTRIES);
+  return all.length > 0 ? [...new Set(all)] : Object.values(registries);
 }
 
 function printReport(label: string, r: CheckReport): void {
@@ -75,7 +80,7 @@ export function schemasCommand(): Command {
     )
     .option(
       '--region <name>',
-      `a local region's registry, repeatable: ${Object.keys(LOCAL_REGISTRIES).join(', ')}`,
+      "a local region's registry, repeatable: us-east, us-west, eu (the shipped topology's regions)",
       collect,
       [],
     )

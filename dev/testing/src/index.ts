@@ -2,8 +2,12 @@ export { WaitAbortError, waitFor, WaitTimeoutError, type WaitOptions } from '@me
 export { uniqueName } from './names';
 export {
   LOCAL_APPS,
+  LOCAL_GATEWAY,
+  LOCAL_MONITOR,
   LOCAL_REGIONS,
   LOCAL_REGISTRIES,
+  SHIPPED_TOPOLOGY,
+  type LocalRegion,
   localKafka,
   localRegionEnv,
   readRecords,

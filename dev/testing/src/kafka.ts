@@ -1,27 +1,54 @@
 import { type IHeaders, Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '@meridian/local';
 import { uniqueName } from './names';
+import {
+  bootstrapServers,
+  findRepoRoot,
+  loadTopology,
+  region,
+  type Region,
+  registryUrl,
+} from '@meridian/topology';
 
-/** Bootstrap addresses of the shipped local topologies (mirrormaker/topologies/*.yaml). */
-export const LOCAL_REGIONS = {
-  'us-east': '127.0.0.1:19092',
-  'us-west': '127.0.0.1:29092',
-  eu: '127.0.0.1:31092',
-} as const;
+/** The regions of the shipped local topologies (mirrormaker/topologies/*.yaml share their ports). */
+export type LocalRegion = 'us-east' | 'us-west' | 'eu';
+const NAMES: readonly LocalRegion[] = ['us-east', 'us-west', 'eu'];
 
-/** Each region's schema registry (Confluent API) in the shipped topologies. */
-export const LOCAL_REGISTRIES = {
-  'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',
-  'us-west': 'http://127.0.0.1:28081/apis/ccompat/v7',
-  eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
-} as const;
+/** The shipped topology, read once: every address below is derived from it, none written twice. */
+export const SHIPPED_TOPOLOGY = loadTopology('active-active', findRepoRoot());
 
-/** Each region's profile-service and projector in the shipped topologies. */
-export const LOCAL_APPS = {
-  'us-east': { service: 'http://127.0.0.1:18090', projector: 'http://127.0.0.1:18070' },
-  'us-west': { service: 'http://127.0.0.1:28090', projector: 'http://127.0.0.1:28070' },
-  eu: { service: 'http://127.0.0.1:31090', projector: 'http://127.0.0.1:31070' },
-} as const;
+function perRegion<T>(f: (r: Region) => T): Record<LocalRegion, T> {
+  return Object.fromEntries(NAMES.map((n) => [n, f(region(SHIPPED_TOPOLOGY, n))])) as Record<LocalRegion, T>;
+}
+
+function portOf(r: Region, what: 'profileService' | 'projector' | 'registry'): number {
+  const port = r[what]?.port;
+  if (port === undefined) throw new Error(`the shipped topology gives ${r.name} no ${what}`);
+  return port;
+}
+
+/** Bootstrap address of each region's broker. */
+export const LOCAL_REGIONS = perRegion((r) => bootstrapServers(r));
+
+/** Each region's schema registry (Confluent API). */
+export const LOCAL_REGISTRIES = perRegion(
+  (r) => registryUrl(r) ?? `http://127.0.0.1:${portOf(r, 'registry')}`,
+);
+
+/** Each region's profile-service and projector. */
+export const LOCAL_APPS = perRegion((r) => ({
+  service: `http://127.0.0.1:${portOf(r, 'profileService')}`,
+  projector: `http://127.0.0.1:${portOf(r, 'projector')}`,
+}));
+
+/** The global gateway and replication monitor. */
+export const LOCAL_GATEWAY = `http://127.0.0.1:${required(SHIPPED_TOPOLOGY.gateway, 'gateway').port}`;
+export const LOCAL_MONITOR = `http://127.0.0.1:${required(SHIPPED_TOPOLOGY.monitor, 'monitor').port}`;
+
+function required<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`the shipped topology has no ${what}`);
+  return v;
+}
 
 /** What a regional service needs to reach its region's broker and registry. */
 export function localRegionEnv(region: keyof typeof LOCAL_REGIONS) {
