@@ -27,9 +27,10 @@ import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge
 import { ProjectionEngine, type Poison } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import type { BenchLine, BenchReport } from './run';
+import { LOCAL_REGIONS, LOCAL_REGISTRIES } from '@meridian/testing';
 
-const BROKERS = [process.env.MERIDIAN_BENCH_BROKERS ?? '127.0.0.1:19092'];
-const REGISTRY_URL = process.env.MERIDIAN_BENCH_REGISTRY_URL ?? 'http://127.0.0.1:18081/apis/ccompat/v7';
+const BROKERS = [process.env.MERIDIAN_BENCH_BROKERS ?? LOCAL_REGIONS['us-east']];
+const REGISTRY_URL = process.env.MERIDIAN_BENCH_REGISTRY_URL ?? LOCAL_REGISTRIES['us-east'];
 const PG_URL = process.env.MERIDIAN_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = positiveInt('BENCH_PROJECTOR_EVENTS', 500_000);
 const MAX_APPLY_MS = positiveInt('BENCH_PROJECTOR_MAX_APPLY_S', 130) * 1000;

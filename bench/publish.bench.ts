@@ -8,11 +8,11 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { localRegionEnv } from '@meridian/testing';
+import { LOCAL_APPS, LOCAL_REGIONS, localRegionEnv } from '@meridian/testing';
 import { startProfileService } from '../apps/profile-service/src/app';
 import type { BenchReport } from './run';
 
-const BROKER = '127.0.0.1:19092';
+const BROKER = LOCAL_REGIONS['us-east'];
 const DURATION_S = Number(process.env.BENCH_PUBLISH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_PUBLISH_CONNECTIONS ?? 64);
 
@@ -57,7 +57,7 @@ async function rawProducer(topic: string): Promise<{ perMessage: number; batched
 
 /** The service runs in its own process (the load generator must not share its event loop). */
 async function startService(): Promise<{ base: string; stop: () => Promise<void> }> {
-  const external = process.env.BENCH_PUBLISH_URL ?? 'http://127.0.0.1:18090';
+  const external = process.env.BENCH_PUBLISH_URL ?? LOCAL_APPS['us-east'].service;
   if ((await fetch(`${external}/health`).catch(() => undefined))?.ok)
     return { base: external, stop: async () => {} };
   const { app, url } = await startProfileService({

@@ -14,9 +14,10 @@ import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { replay } from '@meridian/replay';
 import { consumePhase, produceBacklog } from './projector.bench';
 import type { BenchReport } from './run';
+import { LOCAL_REGIONS, LOCAL_REGISTRIES } from '@meridian/testing';
 
-const BROKER = '127.0.0.1:19092';
-const REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
+const BROKER = LOCAL_REGIONS['us-east'];
+const REGISTRY = LOCAL_REGISTRIES['us-east'];
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 

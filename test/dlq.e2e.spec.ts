@@ -15,7 +15,7 @@ import type { Producer } from 'kafkajs';
 import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { PROFILE } from '@meridian/domain';
 import { DEFAULT_MAX_FORWARD_SKEW_MS } from '@meridian/projector';
-import { localKafka, uniqueName, waitFor } from '@meridian/testing';
+import { LOCAL_APPS, localKafka, uniqueName, waitFor } from '@meridian/testing';
 import { remoteTopicName, aggregateTopic } from '@meridian/topology';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
 import { creditAdjusted } from './support/events';
@@ -23,8 +23,8 @@ import { creditAdjusted } from './support/events';
 const TOPIC = aggregateTopic(PROFILE);
 const PROJECTORS = {
   'us-east': new ProjectorClient(SHARED_PROJECTOR_URL),
-  'us-west': new ProjectorClient('http://127.0.0.1:28070'),
-  eu: new ProjectorClient('http://127.0.0.1:31070'),
+  'us-west': new ProjectorClient(LOCAL_APPS['us-west'].projector),
+  eu: new ProjectorClient(LOCAL_APPS['eu'].projector),
 };
 const AHEAD_MS = DEFAULT_MAX_FORWARD_SKEW_MS + 2_000;
 const AMOUNT = 700;

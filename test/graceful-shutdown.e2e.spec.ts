@@ -6,10 +6,17 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
-import { localKafka, readRecords, uniqueName, waitFor } from '@meridian/testing';
+import {
+  LOCAL_REGIONS,
+  LOCAL_REGISTRIES,
+  localKafka,
+  readRecords,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'profile-service', 'src', 'main.js');
-const REGISTRY = 'http://127.0.0.1:18081/apis/ccompat/v7';
+const REGISTRY = LOCAL_REGISTRIES['us-east'];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,7 +36,7 @@ describe('profile-service graceful shutdown', () => {
       env: {
         ...process.env,
         REGION: 'us-east',
-        KAFKA_BROKERS: '127.0.0.1:19092',
+        KAFKA_BROKERS: LOCAL_REGIONS['us-east'],
         REGISTRY_URL: REGISTRY,
         PORT: String(port),
       },

@@ -8,7 +8,7 @@
  */
 import { PROFILE, profileSteps } from '@meridian/domain';
 import { EventPublisher, PublisherError } from '@meridian/publisher';
-import { localKafka, uniqueName } from '@meridian/testing';
+import { LOCAL_REGIONS, localKafka, uniqueName } from '@meridian/testing';
 import { readTopicToEnd } from './support/kafka';
 import { ProjectorProcess, REGION, REGISTRY_URL } from './support/projector-process';
 import { seededRandom } from './support/seeded';
@@ -36,7 +36,7 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('projector crashes (SIGKILL) on
     projector = new ProjectorProcess({ name: `crash-${kind}`, store: testStore(kind, 'crash') });
     publisher = new EventPublisher({
       region: REGION,
-      kafka: { brokers: ['127.0.0.1:19092'], clientId: `test-crash-${kind}` },
+      kafka: { brokers: [LOCAL_REGIONS['us-east']], clientId: `test-crash-${kind}` },
       registry: { url: REGISTRY_URL },
     });
     await publisher.connect();

@@ -8,7 +8,14 @@ import { Partitioners, type Producer } from 'kafkajs';
 import { ConfluentSchemaRegistry, DLQ_HEADERS, EventSerde, type MeridianEvent } from '@meridian/contract';
 import { PROFILE, profileSteps } from '@meridian/domain';
 import { EventPublisher } from '@meridian/publisher';
-import { localKafka, readRecords, uniqueName, waitFor, type ReadRecord } from '@meridian/testing';
+import {
+  LOCAL_REGIONS,
+  localKafka,
+  type ReadRecord,
+  readRecords,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 import { ProjectorClient, REGION, REGISTRY_URL, SHARED_PROJECTOR_URL } from './support/projector-process';
 import { deadLetterTopic, aggregateTopic } from '@meridian/topology';
 import { creditAdjusted } from './support/events';
@@ -103,7 +110,7 @@ describe('poison records on the shared us-east projector', () => {
 
     publisher = new EventPublisher({
       region: REGION,
-      kafka: { brokers: ['127.0.0.1:19092'], clientId: 'test-poison-valid' },
+      kafka: { brokers: [LOCAL_REGIONS['us-east']], clientId: 'test-poison-valid' },
       registry: { url: REGISTRY_URL },
     });
     const [published] = await publisher.publish(PROFILE, validId, [profileSteps.adjustCredit(42)]);

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import {
+  LOCAL_APPS,
+  LOCAL_GATEWAY,
   LOCAL_REGISTRIES,
   localKafka,
   localRegionEnv,
@@ -21,8 +23,8 @@ const cli = (...args: string[]) =>
   execFileSync('node', [join(__dirname, '..', 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 const REGISTRY = LOCAL_REGISTRIES['us-east'];
 const BOUND_MS = 15_000;
-const TOPOLOGY_SERVICE = 'http://127.0.0.1:18090';
-const GATEWAY = 'http://127.0.0.1:18000';
+const TOPOLOGY_SERVICE = LOCAL_APPS['us-east'].service;
+const GATEWAY = LOCAL_GATEWAY;
 
 interface Health {
   status: string;

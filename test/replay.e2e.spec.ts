@@ -12,25 +12,32 @@ import { findRepoRoot } from '@meridian/topology';
 import { LocalPaths } from '@meridian/local';
 import { replay, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore } from '@meridian/store';
-import { localKafka, uniqueName, waitFor } from '@meridian/testing';
+import {
+  LOCAL_APPS,
+  LOCAL_REGIONS,
+  LOCAL_REGISTRIES,
+  localKafka,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 
 const root = join(__dirname, '..');
 const cli = (...args: string[]) =>
   execFileSync('node', [join(root, 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 const SERVICE = {
-  'us-east': 'http://127.0.0.1:18090',
-  'us-west': 'http://127.0.0.1:28090',
-  eu: 'http://127.0.0.1:31090',
+  'us-east': LOCAL_APPS['us-east'].service,
+  'us-west': LOCAL_APPS['us-west'].service,
+  eu: LOCAL_APPS.eu.service,
 };
 const PROJECTOR = {
-  'us-east': 'http://127.0.0.1:18070',
-  'us-west': 'http://127.0.0.1:28070',
-  eu: 'http://127.0.0.1:31070',
+  'us-east': LOCAL_APPS['us-east'].projector,
+  'us-west': LOCAL_APPS['us-west'].projector,
+  eu: LOCAL_APPS['eu'].projector,
 };
 const US_WEST = {
   region: 'us-west',
-  brokers: ['127.0.0.1:29092'],
-  registryUrl: 'http://127.0.0.1:28081/apis/ccompat/v7',
+  brokers: [LOCAL_REGIONS['us-west']],
+  registryUrl: LOCAL_REGISTRIES['us-west'],
 };
 
 const digestOf = async (url: string) =>

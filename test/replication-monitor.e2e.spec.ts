@@ -9,7 +9,14 @@ import { AGGREGATE_TYPES } from '@meridian/contract';
 import { profileSteps } from '@meridian/domain';
 import { EventPublisher } from '@meridian/publisher';
 import { type FlowFigures, ReplicationMonitor } from '@meridian/replication';
-import { localKafka, uniqueName, waitFor } from '@meridian/testing';
+import {
+  LOCAL_APPS,
+  LOCAL_REGIONS,
+  LOCAL_REGISTRIES,
+  localKafka,
+  uniqueName,
+  waitFor,
+} from '@meridian/testing';
 import { loadTopology, remoteTopicName, aggregateTopic } from '@meridian/topology';
 
 const root = join(__dirname, '..');
@@ -29,9 +36,9 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       topology,
       rpoTargetMs: topology.rpoTargetMs,
       projectorUrls: {
-        'us-east': 'http://127.0.0.1:18070',
-        'us-west': 'http://127.0.0.1:28070',
-        eu: 'http://127.0.0.1:31070',
+        'us-east': LOCAL_APPS['us-east'].projector,
+        'us-west': LOCAL_APPS['us-west'].projector,
+        eu: LOCAL_APPS['eu'].projector,
       },
       projectedTopics: AGGREGATE_TYPES.map((a) => aggregateTopic(a)),
       sampleIntervalMs: 50,
@@ -106,8 +113,8 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
     cli('local', 'stop', 'projector-us-west');
     const publisher = new EventPublisher({
       region: 'us-east',
-      kafka: { brokers: ['127.0.0.1:19092'] },
-      registry: { url: 'http://127.0.0.1:18081/apis/ccompat/v7' },
+      kafka: { brokers: [LOCAL_REGIONS['us-east']] },
+      registry: { url: LOCAL_REGISTRIES['us-east'] },
     });
     try {
       const N = 23;

@@ -17,14 +17,10 @@ import {
   type ReaderSchema,
   type SchemaRegistry,
 } from '@meridian/contract';
-import { localKafka, uniqueName, waitFor } from '@meridian/testing';
+import { LOCAL_REGISTRIES, localKafka, uniqueName, waitFor } from '@meridian/testing';
 import { allSamples, envelope } from './fixtures.spec-helper';
 
-const REGISTRIES = {
-  'us-east': 'http://127.0.0.1:18081/apis/ccompat/v7',
-  'us-west': 'http://127.0.0.1:28081/apis/ccompat/v7',
-  eu: 'http://127.0.0.1:31081/apis/ccompat/v7',
-} as const;
+const REGISTRIES = LOCAL_REGISTRIES;
 type Region = keyof typeof REGISTRIES;
 const registry = (r: Region): ConfluentSchemaRegistry => new ConfluentSchemaRegistry({ url: REGISTRIES[r] });
 

@@ -14,12 +14,12 @@ import {
   Transport,
 } from '@nestjs/microservices';
 import { ConfluentSchemaRegistry, EventSerde, type MeridianEvent, type TagAdded } from '@meridian/contract';
-import { uniqueName, waitFor } from '@meridian/testing';
+import { LOCAL_REGIONS, LOCAL_REGISTRIES, uniqueName, waitFor } from '@meridian/testing';
 import { MeridianKafkaDeserializer, MeridianKafkaSerializer } from './nest';
 
-const BROKERS = ['127.0.0.1:19092'];
+const BROKERS = [LOCAL_REGIONS['us-east']];
 const serde = new EventSerde({
-  registry: new ConfluentSchemaRegistry({ url: 'http://127.0.0.1:18081/apis/ccompat/v7' }),
+  registry: new ConfluentSchemaRegistry({ url: LOCAL_REGISTRIES['us-east'] }),
 });
 const received: unknown[] = [];
 
