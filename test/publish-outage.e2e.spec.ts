@@ -3,8 +3,6 @@
  * and the same request must succeed once the broker is back — with the event in the topic exactly once.
  * Kills and revives the real us-east broker through the CLI.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import {
@@ -13,14 +11,13 @@ import {
   LOCAL_REGISTRIES,
   localKafka,
   localRegionEnv,
+  meridian,
   readRecords,
   uniqueName,
   waitFor,
 } from '@meridian/testing';
 import { startProfileService } from '../apps/profile-service/src/app';
 
-const cli = (...args: string[]) =>
-  execFileSync('node', [join(__dirname, '..', 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 const REGISTRY = LOCAL_REGISTRIES['us-east'];
 const BOUND_MS = 15_000;
 const TOPOLOGY_SERVICE = LOCAL_APPS['us-east'].service;
@@ -67,7 +64,7 @@ describe('publishing while the region broker is down', () => {
     expect((await fetch(`${base}/profiles/${id}/logins`, { method: 'POST' })).status).toBe(200);
 
     expect((await health(base)).writes.accepting).toBe(true);
-    cli('local', 'kill', 'us-east');
+    meridian('local', 'kill', 'us-east');
     const killedAt = Date.now();
     let revived = false;
     try {
@@ -115,10 +112,10 @@ describe('publishing while the region broker is down', () => {
       expect(down.headers.get('retry-after')).toBe('1');
       expect(((await down.json()) as { error: string }).error).toBe('NOT_STORED');
       expect(elapsed).toBeLessThan(BOUND_MS);
-      cli('local', 'revive', 'us-east');
+      meridian('local', 'revive', 'us-east');
       revived = true;
     } finally {
-      if (!revived) cli('local', 'revive', 'us-east');
+      if (!revived) meridian('local', 'revive', 'us-east');
     }
 
     // The same request again, as a client honouring Retry-After would send it.

@@ -2,7 +2,7 @@
  * Replay and recovery against the real topology: rebuild us-east's state from us-west after
  * us-east's broker died and its data was deleted; point-in-time state by HLC; --verify; exports.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,31 +14,24 @@ import { replay, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore } from '@meridian/store';
 import {
   LOCAL_APPS,
-  LOCAL_REGIONS,
-  LOCAL_REGISTRIES,
+  LOCAL_PROJECTORS,
   localKafka,
+  localRegionEnv,
+  meridian,
   uniqueName,
   waitFor,
 } from '@meridian/testing';
 
 const root = join(__dirname, '..');
-const cli = (...args: string[]) =>
-  execFileSync('node', [join(root, 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 const SERVICE = {
   'us-east': LOCAL_APPS['us-east'].service,
   'us-west': LOCAL_APPS['us-west'].service,
   eu: LOCAL_APPS.eu.service,
 };
-const PROJECTOR = {
-  'us-east': LOCAL_APPS['us-east'].projector,
-  'us-west': LOCAL_APPS['us-west'].projector,
-  eu: LOCAL_APPS['eu'].projector,
-};
-const US_WEST = {
-  region: 'us-west',
-  brokers: [LOCAL_REGIONS['us-west']],
-  registryUrl: LOCAL_REGISTRIES['us-west'],
-};
+const PROJECTOR = LOCAL_PROJECTORS;
+/** What replay needs of the region it reads: its brokers and registry. */
+const { REGION, KAFKA_BROKERS, REGISTRY_URL } = localRegionEnv('us-west');
+const US_WEST = { region: REGION, brokers: KAFKA_BROKERS, registryUrl: REGISTRY_URL };
 
 const digestOf = async (url: string) =>
   ((await (await fetch(`${url}/digest`)).json()) as { digest: string }).digest;
@@ -94,7 +87,7 @@ describe('replay and recovery', () => {
 
     const data = new LocalPaths(findRepoRoot()).dataDir('us-east');
     const aside = `${data}.aside-${Date.now()}`;
-    cli('local', 'kill', 'us-east');
+    meridian('local', 'kill', 'us-east');
     renameSync(data, aside); // the region's data is gone
     try {
       expect(existsSync(data)).toBe(false);
@@ -106,7 +99,7 @@ describe('replay and recovery', () => {
     } finally {
       rmSync(data, { recursive: true, force: true });
       renameSync(aside, data);
-      cli('local', 'revive', 'us-east');
+      meridian('local', 'revive', 'us-east');
     }
   });
 

@@ -3,25 +3,23 @@
  * mirror stopped, exact projection lag with the target projector stopped, stale last-known figures
  * when the source broker dies. Stops and restarts real processes through the CLI.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AGGREGATE_TYPES } from '@meridian/contract';
 import { profileSteps } from '@meridian/domain';
 import { EventPublisher } from '@meridian/publisher';
 import { type FlowFigures, ReplicationMonitor } from '@meridian/replication';
 import {
-  LOCAL_APPS,
+  LOCAL_PROJECTORS,
   LOCAL_REGIONS,
   LOCAL_REGISTRIES,
   localKafka,
+  meridian,
   uniqueName,
   waitFor,
 } from '@meridian/testing';
 import { loadTopology, remoteTopicName, aggregateTopic } from '@meridian/topology';
 
 const root = join(__dirname, '..');
-const cli = (...args: string[]) =>
-  execFileSync('node', [join(root, 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 const topology = loadTopology('active-active', root);
 
 describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
@@ -35,11 +33,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
     monitor = new ReplicationMonitor({
       topology,
       rpoTargetMs: topology.rpoTargetMs,
-      projectorUrls: {
-        'us-east': LOCAL_APPS['us-east'].projector,
-        'us-west': LOCAL_APPS['us-west'].projector,
-        eu: LOCAL_APPS['eu'].projector,
-      },
+      projectorUrls: LOCAL_PROJECTORS,
       projectedTopics: AGGREGATE_TYPES.map((a) => aggregateTopic(a)),
       sampleIntervalMs: 50,
     });
@@ -71,7 +65,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       { timeoutMs: 90_000, description: `${topic} mirrored into us-west and eu, and sampled` },
     );
 
-    cli('local', 'stop', 'mm2-us-west');
+    meridian('local', 'stop', 'mm2-us-west');
     try {
       const N = 37;
       const producer = usEast.producer({ idempotent: true });
@@ -99,7 +93,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       );
       expect(f.withinTarget).toBe(false);
     } finally {
-      cli('local', 'up', '--topology', 'active-active');
+      meridian('local', 'up', '--topology', 'active-active');
     }
     await waitFor(() => topicRpo(flow('us-east', 'us-west'), topic) === 0, {
       timeoutMs: 90_000,
@@ -110,7 +104,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
   it('with the us-west projector stopped, reports a projection lag of exactly N', async () => {
     const lag = () => flow('us-east', 'us-west')?.projectionLagRecords;
     await waitFor(() => lag() === 0, { timeoutMs: 60_000, description: 'no projection lag before the test' });
-    cli('local', 'stop', 'projector-us-west');
+    meridian('local', 'stop', 'projector-us-west');
     const publisher = new EventPublisher({
       region: 'us-east',
       kafka: { brokers: [LOCAL_REGIONS['us-east']] },
@@ -129,7 +123,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       );
     } finally {
       await publisher.close();
-      cli('local', 'up', '--topology', 'active-active');
+      meridian('local', 'up', '--topology', 'active-active');
     }
     await waitFor(() => lag() === 0, { timeoutMs: 60_000, description: 'projection lag back to 0' });
   });
@@ -139,7 +133,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       timeoutMs: 10_000,
       description: 'fresh figures',
     });
-    cli('local', 'kill', 'us-east');
+    meridian('local', 'kill', 'us-east');
     try {
       await waitFor(() => (flow('us-east', 'eu')?.staleForMs ?? 0) > 500, {
         timeoutMs: 30_000,
@@ -156,7 +150,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       expect(b.rpoRecords).toBe(a.rpoRecords);
       expect(flow('us-west', 'eu')!.stale).toBe(false);
     } finally {
-      cli('local', 'revive', 'us-east');
+      meridian('local', 'revive', 'us-east');
     }
     await waitFor(() => flow('us-east', 'eu')?.stale === false, {
       timeoutMs: 60_000,

@@ -4,6 +4,7 @@ export {
   LOCAL_APPS,
   LOCAL_GATEWAY,
   LOCAL_MONITOR,
+  LOCAL_PROJECTORS,
   LOCAL_REGIONS,
   LOCAL_REGISTRIES,
   SHIPPED_TOPOLOGY,
@@ -22,5 +23,5 @@ export {
   type ChaosPlan,
 } from './chaos-plan';
 export { regionOutage, runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
-export { ensurePrimary, localUp, quorumVia } from './stack';
+export { ensurePrimary, localUp, meridian, quorumVia } from './stack';
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';

@@ -41,6 +41,9 @@ export const LOCAL_APPS = perRegion((r) => ({
   projector: `http://127.0.0.1:${portOf(r, 'projector')}`,
 }));
 
+/** Each region's projector read API, by region (what the replication monitor is given). */
+export const LOCAL_PROJECTORS = perRegion((r) => `http://127.0.0.1:${portOf(r, 'projector')}`);
+
 /** The global gateway and replication monitor. */
 export const LOCAL_GATEWAY = `http://127.0.0.1:${required(SHIPPED_TOPOLOGY.gateway, 'gateway').port}`;
 export const LOCAL_MONITOR = `http://127.0.0.1:${required(SHIPPED_TOPOLOGY.monitor, 'monitor').port}`;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WaitAbortError, waitFor } from '@meridian/local';
@@ -6,6 +6,11 @@ import { failover, Quorum, QuorumError, readDesignation } from '@meridian/quorum
 import { region, type Topology, findRepoRoot } from '@meridian/topology';
 
 const run = promisify(execFile);
+
+/** Runs `npx meridian <args>` to completion, its output shown (e.g. `meridian('local', 'kill', 'us-east')`). */
+export function meridian(...args: string[]): void {
+  execFileSync('node', [join(findRepoRoot(), 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
+}
 
 /** `meridian local up`: starts whatever of the topology is not running (infra and apps), and waits. */
 export async function localUp(topology: string): Promise<void> {
