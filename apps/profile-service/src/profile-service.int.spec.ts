@@ -176,6 +176,6 @@ describe('profile-service publishes every mutation as Avro events (real Kafka + 
     // The one rule (@meridian/domain): what the store can hold; a tab would break the digest lines.
     const res = await call('POST', `/profiles/${encodeURIComponent('a\tb')}/logins`);
     expect(res.status).toBe(400);
-    expect(JSON.stringify(res.body.message)).toContain('id \\"a\\tb\\" contains a control character');
+    expect(String(res.body.message)).toMatch(/^id "a\\tb" contains a control character/);
   });
 });
