@@ -138,6 +138,13 @@ export function writerLockKey(schema: string): { key: string; classid: number; o
   };
 }
 
+/** `pg_locks AS l` rows of the schema's writer lock, granted, in this database (key halves as params). */
+function writerLockGranted(classid: string, objid: string): string {
+  return `l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.classid = ${classid}::bigint::oid AND l.objid = ${objid}::bigint::oid
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+}
+
 /** The connection holding the advisory lock, and why it stopped holding it (if it did). */
 interface WriterLock {
   readonly client: Client;
@@ -190,10 +197,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       // later ('end'/'error'), and a commit in between would write with no lock held.
       checkWriter: `
         SELECT value = $1 AS mine, EXISTS (
-          SELECT 1 FROM pg_locks AS l
-          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid = $4
-            AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid
-            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          SELECT 1 FROM pg_locks AS l WHERE ${writerLockGranted('$2', '$3')} AND l.pid = $4
         ) AS locked
         FROM ${s}.store_meta WHERE key = 'writer' FOR UPDATE`,
       setWriter: `
@@ -204,9 +208,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       lockHolder: `
         SELECT a.pid, host(a.client_addr) AS client_addr FROM pg_locks AS l
         JOIN pg_stat_activity AS a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-          AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        WHERE ${writerLockGranted('$1', '$2')}`,
       upsertDocuments: `
         ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET
           digest = excluded.digest, updated_at_ms = excluded.updated_at_ms, state = excluded.state`,
