@@ -313,7 +313,9 @@ export class ProjectionEngine {
           // E.g. a mirrored event whose schema is not registered here yet: decided in `holdBack`,
           // once for every record of the batch failing for the same reason.
           const reason = holdReason(e);
-          out.failing.set(reason, [...(out.failing.get(reason) ?? []), { record, error: e }]);
+          const held = out.failing.get(reason);
+          if (held) held.push({ record, error: e });
+          else out.failing.set(reason, [{ record, error: e }]);
           continue;
         }
         out.poison.push(this.poisonOf(topic, partition, record, e));
