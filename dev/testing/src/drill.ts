@@ -2,9 +2,7 @@ import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import type { Kafka } from 'kafkajs';
 import { uniqueName } from './names';
 import { lostWrites, type LostWrites } from './drill-rpo';
-import { LOCAL_REGIONS, LOCAL_REGISTRIES, localKafka, readRecords } from './kafka';
-
-type LocalRegion = keyof typeof LOCAL_REGIONS;
+import { LOCAL_REGISTRIES, localKafka, type LocalRegion, readRecords } from './kafka';
 import type { LocalStack } from '@meridian/local';
 import { remoteTopicName } from '@meridian/topology';
 
