@@ -21,11 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type KafkaMessage, type Message } from 'kafkajs';
 import { Client } from 'pg';
-import { ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
+import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { PROFILE, profileModel } from '@meridian/domain';
 import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge';
 import { ProjectionEngine, type Poison } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
+import { AGGREGATES, backlogEvent, backlogWallBase, backlogWriters, type AggregateWriters } from './backlog';
 import type { BenchLine, BenchReport } from './run';
 import { LOCAL_REGIONS, LOCAL_REGISTRIES } from '@meridian/testing';
 
@@ -34,10 +35,8 @@ const REGISTRY_URL = process.env.MERIDIAN_BENCH_REGISTRY_URL ?? LOCAL_REGISTRIES
 const PG_URL = process.env.MERIDIAN_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = positiveInt('BENCH_PROJECTOR_EVENTS', 500_000);
 const MAX_APPLY_MS = positiveInt('BENCH_PROJECTOR_MAX_APPLY_S', 130) * 1000;
-const AGGREGATES = 5_000;
 const PARTITIONS = 3;
 const REGION = 'us-east';
-const NS = 'io.meridian.profile.v1';
 /** What the projector's runner uses (libs/projector/src/kafka.ts). */
 // As the projector fetches (libs/projector/src/kafka.ts).
 const FETCH = { maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50 } as const;
@@ -52,77 +51,6 @@ function positiveInt(name: string, dflt: number): number {
   return n;
 }
 
-/** Per aggregate: two writers (origins), each with its gap-free seq and running counter totals. */
-interface AggregateWriters {
-  id: string;
-  origins: { nodeId: string; seq: number; credit: number; logins: number }[];
-  /**
-   * Last dot per LWW field, map key, and counter of each origin: what the next write observed and
-   * supersedes, as the writer's `prepare*` functions would (a counter add replaces its origin's entry).
-   */
-  lastDot: Map<string, string>;
-}
-
-/** The i-th event of the backlog: aggregate i % 5000, a rotating mix of the profile's event types. */
-function makeEvent(i: number, run: string, aggs: AggregateWriters[], wallBase: number): MeridianEvent {
-  const a = aggs[i % AGGREGATES] as AggregateWriters;
-  const round = Math.floor(i / AGGREGATES);
-  const o = a.origins[round % 2] as AggregateWriters['origins'][number];
-  o.seq++;
-  const wallMs = wallBase + Math.floor(i / 10);
-  const envelope = {
-    eventId: randomUUID(),
-    aggregateType: PROFILE,
-    aggregateId: a.id,
-    originRegion: REGION,
-    hlc: { wallMs, logical: i % 10, nodeId: o.nodeId },
-    writerEpoch: 0,
-    causationId: null,
-    correlationId: `${run}-${i}`,
-    occurredAt: wallMs,
-    seq: o.seq,
-    observed: [] as string[],
-  };
-  const dot = `${o.nodeId}:${o.seq}`;
-  const supersede = (slot: string): string[] => {
-    const prev = a.lastDot.get(slot);
-    a.lastDot.set(slot, dot);
-    return prev === undefined ? [] : [prev];
-  };
-  switch (round % 4) {
-    case 0:
-      return {
-        type: `${NS}.ProfileFieldChanged`,
-        field: 'displayName',
-        value: `User ${a.id} v${round}`,
-        envelope: { ...envelope, observed: supersede('displayName') },
-      };
-    case 1:
-      o.credit += 25;
-      return {
-        type: `${NS}.CreditAdjusted`,
-        amountCents: 25,
-        totalsP: o.credit,
-        totalsN: 0,
-        envelope: { ...envelope, observed: supersede(`credit/${o.nodeId}`) },
-      };
-    case 2:
-      o.logins++;
-      return {
-        type: `${NS}.LoginRecorded`,
-        totalsP: o.logins,
-        envelope: { ...envelope, observed: supersede(`logins/${o.nodeId}`) },
-      };
-    default:
-      return {
-        type: `${NS}.PreferenceSet`,
-        key: `pref-${round % 7}`,
-        value: `value-${round}`,
-        envelope: { ...envelope, observed: supersede(`pref-${round % 7}`) },
-      };
-  }
-}
-
 /** Produces `events` encoded profile events over AGGREGATES aggregates (also used by the replay bench). */
 export async function produceBacklog(
   kafka: Kafka,
@@ -131,16 +59,8 @@ export async function produceBacklog(
   events = EVENTS,
 ): Promise<{ rate: number; aggs: AggregateWriters[] }> {
   const run = topic.slice(-8);
-  const aggs: AggregateWriters[] = Array.from({ length: AGGREGATES }, (_, k) => ({
-    id: `bench-${run}-${k}`,
-    origins: [
-      { nodeId: `us-east.bench-${run}.0`, seq: 0, credit: 0, logins: 0 },
-      { nodeId: `us-west.bench-${run}.0`, seq: 0, credit: 0, logins: 0 },
-    ],
-    lastDot: new Map(),
-  }));
-  // In the past, so the projector clock's forward-skew bound never trips.
-  const wallBase = Date.now() - Math.ceil(events / 10) - 60_000;
+  const aggs = backlogWriters(run);
+  const wallBase = backlogWallBase(events);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const t0 = performance.now();
@@ -153,7 +73,7 @@ export async function produceBacklog(
         next = to;
         const messages: Message[] = [];
         for (let i = from; i < to; i++) {
-          const e = await serde.encode(makeEvent(i, run, aggs, wallBase));
+          const e = await serde.encode(backlogEvent(i, run, aggs, wallBase));
           messages.push({ key: e.key, value: e.value, headers: e.headers });
         }
         await producer.send({ topic, acks: -1, messages });

@@ -146,6 +146,21 @@ export class EventSerde {
     headers: KafkaHeaders | undefined,
     source: DecodeSource,
   ): Promise<MeridianEvent> {
+    const known = this.decodeKnown(value, headers, source);
+    if (known !== undefined) return known;
+    return this.body(await this.lookupWriter(value as Buffer, headers), value as Buffer);
+  }
+
+  /**
+   * `decode` without a promise when the writer schema is already known here (after the first record
+   * of each schema, every record): undefined when the registry must be asked first. Throws as
+   * `decode` does. A projector decodes a whole fetch with it, one microtask less per record.
+   */
+  decodeKnown(
+    value: Buffer | null | undefined,
+    headers: KafkaHeaders | undefined,
+    source: DecodeSource,
+  ): MeridianEvent | undefined {
     if (!value || value.length < HEADER_BYTES) {
       throw new ContractError(
         'TRUNCATED',
@@ -158,13 +173,11 @@ export class EventSerde {
         `magic byte ${value[0]} (expected ${MAGIC_BYTE}): not Confluent wire format`,
       );
     }
-    const id = value.readInt32BE(1);
     const fingerprint = headerString(headers, FINGERPRINT_HEADER);
-    const subject = headerString(headers, SUBJECT_HEADER);
-    let writer: WriterEntry;
-    if (fingerprint !== undefined) {
-      writer = this.byFingerprint.get(fingerprint) ?? (await this.writerByFingerprint(subject, fingerprint));
-    } else {
+    let writer: WriterEntry | undefined;
+    if (fingerprint !== undefined) writer = this.byFingerprint.get(fingerprint);
+    else {
+      const id = value.readInt32BE(1);
       const mirrored = 'mirrored' in source ? source.mirrored : isMirroredTopic(source.topic);
       if (mirrored) {
         throw new UnknownSchemaError(
@@ -173,9 +186,20 @@ export class EventSerde {
           { retriable: false },
         );
       }
-      writer = this.byLocalId.get(id) ?? (await this.writerById(id));
+      writer = this.byLocalId.get(id);
     }
+    return writer === undefined ? undefined : this.body(writer, value);
+  }
 
+  /** The writer schema of a record `decodeKnown` could not place: asks the local registry. */
+  private lookupWriter(value: Buffer, headers: KafkaHeaders | undefined): Promise<WriterEntry> {
+    const fingerprint = headerString(headers, FINGERPRINT_HEADER);
+    if (fingerprint !== undefined)
+      return this.writerByFingerprint(headerString(headers, SUBJECT_HEADER), fingerprint);
+    return this.writerById(value.readInt32BE(1));
+  }
+
+  private body(writer: WriterEntry, value: Buffer): MeridianEvent {
     let record: unknown;
     try {
       record = writer.reader.type.fromBuffer(value.subarray(HEADER_BYTES), writer.resolver);
@@ -186,7 +210,7 @@ export class EventSerde {
         cause,
       });
     }
-    return { type: writer.reader.fullName, ...(plain(record) as object) } as MeridianEvent;
+    return plainEvent(writer.reader.fullName, record as Record<string, unknown>);
   }
 
   private validate(event: MeridianEvent): Reader {
@@ -326,11 +350,20 @@ function describe(val: unknown): string {
  * rejects class instances), so copy them into plain objects and arrays.
  */
 function plain(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map(plain);
-  if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return v;
-  const out: Record<string, unknown> = {};
+  if (Buffer.isBuffer(v)) return v;
+  return copyInto({}, v as Record<string, unknown>);
+}
+
+/** The event: its type first, then its fields (not `{ type, ...fields }`, see `copyRec` in merge). */
+function plainEvent(type: string, record: Record<string, unknown>): MeridianEvent {
+  return copyInto({ type }, record) as unknown as MeridianEvent;
+}
+
+function copyInto(out: Record<string, unknown>, v: Record<string, unknown>): Record<string, unknown> {
   for (const k of Object.keys(v)) {
-    const x = plain((v as Record<string, unknown>)[k]);
+    const x = plain(v[k]);
     // A map key `__proto__` from the wire must stay a key, not replace the prototype.
     if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true });
     else out[k] = x;

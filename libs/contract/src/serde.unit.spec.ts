@@ -85,6 +85,30 @@ describe('EventSerde', () => {
     expect(await freshEu.decode(written.value, written.headers, MIRRORED)).toEqual(tag);
   });
 
+  it('decodes without the registry once a writer is known (decodeKnown), and says when it is not', async () => {
+    const east = await region('us-east', 1);
+    const eu = await region('eu', 100);
+    const tag = sampleEvents()['io.meridian.profile.v1.TagAdded'];
+    const out = await east.serde.encode(tag);
+    // This build's own schema: known by fingerprint in any region, no registry call.
+    expect(eu.serde.decodeKnown(out.value, out.headers, MIRRORED)).toEqual(tag);
+    // A writer version this process has not met yet: undefined (ask the registry), then known.
+    const v2 = variant(generatedReaders().find((r) => r.fullName === tag.type) as ReaderSchema, (f) => [
+      ...f,
+      { name: 'source', type: 'string', default: 'web', doc: 'Where the tag was added.' },
+    ]);
+    const eastV2 = new EventSerde({ registry: east.registry, readers: [v2], autoRegister: true });
+    await eu.registry.register(tag.type, v2.text);
+    const written = await eastV2.encode({ ...tag, source: 'app' } as unknown as MeridianEvent);
+    const freshEu = new EventSerde({ registry: eu.registry });
+    expect(freshEu.decodeKnown(written.value, written.headers, MIRRORED)).toBeUndefined();
+    expect(await freshEu.decode(written.value, written.headers, MIRRORED)).toEqual(tag);
+    expect(freshEu.decodeKnown(written.value, written.headers, MIRRORED)).toEqual(tag);
+    // Frame errors and untrusted ids throw as decode's do, without a registry round trip.
+    expect(() => freshEu.decodeKnown(Buffer.from([1, 0, 0, 0, 1, 0]), {}, LOCAL)).toThrow(/magic byte/);
+    expect(() => freshEu.decodeKnown(out.value, {}, MIRRORED)).toThrow(/belongs to another region/);
+  });
+
   it('never trusts the wire id of a mirrored record without headers', async () => {
     const east = await region('us-east', 1);
     const out = await east.serde.encode(sampleEvents()['io.meridian.profile.v1.TagAdded']);

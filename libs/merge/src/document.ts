@@ -200,14 +200,15 @@ function mergeKeyedRetry(doc: Document, op: Operation): Document {
   const higher = (cur: LwwEntry | undefined, value: Value): boolean =>
     cur !== undefined && (compareHlc(op.hlc, cur.hlc) || compareValues(value, cur.value)) > 0;
   if (op.kind === 'lww.set' && slot.lww && higher(getOwn(slot.lww, dot), op.value)) {
-    slot = { ...slot, lww: { ...slot.lww, [dot]: { hlc: op.hlc, value: op.value } } };
+    slot = withStore(slot, 'lww', withKey(slot.lww, dot, { hlc: op.hlc, value: op.value }));
   } else if (op.kind === 'map.set' && slot.map) {
     const entries = getOwn(slot.map, op.key);
     if (entries && higher(getOwn(entries, dot), op.value))
-      slot = {
-        ...slot,
-        map: { ...slot.map, [op.key]: { ...entries, [dot]: { hlc: op.hlc, value: op.value } } },
-      };
+      slot = withStore(
+        slot,
+        'map',
+        withKey(slot.map, op.key, withKey(entries, dot, { hlc: op.hlc, value: op.value })),
+      );
   }
   if (slot === before && killed.size === 0) return doc;
   return {
@@ -239,32 +240,43 @@ function setElementFastPath(
     dots.length > 0
       ? withKey(slot.set ?? {}, key, { value: op.value, dots })
       : withoutKey(slot.set ?? {}, key);
-  return compactSlot({ ...slot, set: nonEmpty(set) });
+  return compactSlot(withStore(slot, 'set', nonEmpty(set)));
 }
 
 function addToSlot(slot: FieldSlot, op: Operation, dot: DotKey): FieldSlot {
   switch (op.kind) {
     case 'lww.set':
-      return { ...slot, lww: { ...slot.lww, [dot]: { hlc: op.hlc, value: op.value } } };
+      return withStore(slot, 'lww', withKey(slot.lww ?? {}, dot, { hlc: op.hlc, value: op.value }));
     case 'mv.set':
-      return { ...slot, mv: { ...slot.mv, [dot]: op.value } };
+      return withStore(slot, 'mv', withKey(slot.mv ?? {}, dot, op.value));
     case 'counter.add':
-      return { ...slot, counter: { ...slot.counter, [dot]: { p: op.p, n: op.n } } };
+      return withStore(slot, 'counter', withKey(slot.counter ?? {}, dot, { p: op.p, n: op.n }));
     case 'set.add': {
       const key = elementKey(op.value);
       const cur = slot.set === undefined ? undefined : getOwn(slot.set, key);
       const dots = cur === undefined ? [dot] : [...cur.dots, dot].sort();
-      return { ...slot, set: { ...slot.set, [key]: { value: op.value, dots } } };
+      return withStore(slot, 'set', withKey(slot.set ?? {}, key, { value: op.value, dots }));
     }
     case 'map.set': {
       const cur = slot.map === undefined ? undefined : getOwn(slot.map, op.key);
-      return { ...slot, map: { ...slot.map, [op.key]: { ...cur, [dot]: { hlc: op.hlc, value: op.value } } } };
+      return withStore(
+        slot,
+        'map',
+        withKey(slot.map ?? {}, op.key, withKey(cur ?? {}, dot, { hlc: op.hlc, value: op.value })),
+      );
     }
     case 'set.remove':
     case 'map.delete':
     case 'field.remove':
       return slot;
   }
+}
+
+/** `slot` with one store replaced (see `copyRec` for why not a spread). */
+function withStore<K extends keyof FieldSlot>(slot: FieldSlot, name: K, store: FieldSlot[K]): FieldSlot {
+  const out: { -readonly [S in keyof FieldSlot]: FieldSlot[S] } = Object.assign({}, slot);
+  out[name] = store;
+  return out;
 }
 
 function dropFromSlot(slot: FieldSlot, killed: ReadonlySet<DotKey>): FieldSlot {
@@ -515,11 +527,11 @@ function validateOp(op: Operation): void {
     case 'mv.set':
     case 'set.add':
     case 'set.remove':
-      canonicalEncode(op.value); // rejects NaN, Infinity, undefined, class instances ...
+      assertEncodable(op.value);
       return;
     case 'map.set':
       assertKey(op.key);
-      canonicalEncode(op.value);
+      assertEncodable(op.value);
       return;
     case 'map.delete':
       assertKey(op.key);
@@ -537,6 +549,14 @@ function validateOp(op: Operation): void {
       throw new InvalidOperationError(`unknown operation kind ${JSON.stringify(unknownKind)}`);
     }
   }
+}
+
+/** Throws where `canonicalEncode` would (NaN, Infinity, undefined, class instances ...); strings,
+ * booleans and finite numbers, most values, need no encoding to know. */
+function assertEncodable(v: unknown): void {
+  if (typeof v === 'string' || typeof v === 'boolean') return;
+  if (typeof v === 'number' && Number.isFinite(v)) return;
+  canonicalEncode(v);
 }
 
 function assertKey(key: unknown): void {

@@ -1,5 +1,5 @@
 import { InvalidOperationError, InvalidStateError } from './errors';
-import { getOwn, put, type Rec } from './record';
+import { getOwn, put, withKey, type Rec } from './record';
 import type { VersionVector } from './version-vector';
 
 /**
@@ -59,7 +59,7 @@ export function ctxAdd(ctx: DotContext, nodeId: string, seq: number): DotContext
     const at = -i - 1;
     next = { hw: r.hw, ex: [...r.ex.slice(0, at), seq, ...r.ex.slice(at)] };
   }
-  return { ...ctx, [nodeId]: next };
+  return withKey(ctx, nodeId, next);
 }
 
 export function ctxAddDots(ctx: DotContext, keys: readonly DotKey[]): DotContext {

@@ -10,7 +10,9 @@ import {
 import type { AggregateModel } from '@meridian/domain';
 import {
   applyOp,
+  compareHlc,
   type Document,
+  type Hlc,
   documentEmpty,
   hlcToString,
   type HybridLogicalClock,
@@ -124,6 +126,8 @@ interface Classified {
     op: Operation;
     aggregateType: string;
     aggregateId: string;
+    /** `documentKey(aggregateType, aggregateId)`, computed once. */
+    key: string;
   }[];
   poison: Poison[];
   /** Records failing with a retriable contract error, by reason: held back, or dead-lettered together. */
@@ -263,6 +267,9 @@ export class ProjectionEngine {
     const out: Classified = { decoded: [], poison: [], failing: new Map(), skipped: 0 };
     const dead = (record: RawRecord, code: string, reason: string) =>
       out.poison.push(this.poison(topic, partition, record, code, reason, false));
+    const source = { topic };
+    // Aggregates recur within a batch (a fetch holds several events of each): check a key once.
+    const keyProblems = new Map<string, string | undefined>();
     for (const record of fresh) {
       if (record.value === null) {
         dead(
@@ -273,13 +280,21 @@ export class ProjectionEngine {
         continue;
       }
       try {
-        const event = await this.o.serde.decode(record.value, record.headers, { topic });
+        // Synchronous once the writer schema is known: no microtask per record.
+        const event =
+          this.o.serde.decodeKnown(record.value, record.headers, source) ??
+          (await this.o.serde.decode(record.value, record.headers, source));
         const model = this.models.get(event.envelope.aggregateType);
         if (!model) {
           dead(record, 'UNKNOWN_AGGREGATE_TYPE', `no model for "${event.envelope.aggregateType}"`);
           continue;
         }
-        const keyProblem = aggregateKeyProblem(event.envelope.aggregateType, event.envelope.aggregateId);
+        const key = documentKey(event.envelope.aggregateType, event.envelope.aggregateId);
+        let keyProblem = keyProblems.get(key);
+        if (keyProblem === undefined && !keyProblems.has(key)) {
+          keyProblem = aggregateKeyProblem(event.envelope.aggregateType, event.envelope.aggregateId);
+          keyProblems.set(key, keyProblem);
+        }
         if (keyProblem) {
           dead(record, 'INVALID_AGGREGATE_KEY', keyProblem);
           continue;
@@ -305,6 +320,7 @@ export class ProjectionEngine {
           op,
           aggregateType: event.envelope.aggregateType,
           aggregateId: event.envelope.aggregateId,
+          key,
         });
       } catch (e) {
         if (e instanceof ContractError && e.code === 'REGISTRY_UNAVAILABLE')
@@ -362,9 +378,7 @@ export class ProjectionEngine {
 
   /** Loads every touched document once and applies the operations in offset order. */
   private async fold(topic: string, partition: number, c: Classified, lastHlcBefore: string | undefined) {
-    const keys = [
-      ...new Map(c.decoded.map((d) => [documentKey(d.aggregateType, d.aggregateId), d])).values(),
-    ];
+    const keys = [...new Map(c.decoded.map((d) => [d.key, d])).values()];
     let loaded: Map<string, StoredDocument>;
     try {
       loaded = await this.o.store.getDocuments(
@@ -378,9 +392,10 @@ export class ProjectionEngine {
     const changed = new Map<string, { aggregateType: string; aggregateId: string }>();
     let applied = 0;
     let duplicates = 0;
-    let lastHlc = lastHlcBefore;
+    // The highest HLC folded, compared as fields and written as a string once.
+    let highest: Hlc | undefined;
     for (const d of c.decoded) {
-      const k = documentKey(d.aggregateType, d.aggregateId);
+      const k = d.key;
       const before = docs.get(k) ?? (loaded.get(k)?.state as Document | undefined) ?? documentEmpty();
       try {
         const after = applyOp(before, d.op);
@@ -390,12 +405,13 @@ export class ProjectionEngine {
           changed.set(k, { aggregateType: d.aggregateType, aggregateId: d.aggregateId });
           docs.set(k, after);
         }
-        const h = hlcToString(d.op.hlc);
-        if (lastHlc === undefined || h > lastHlc) lastHlc = h;
+        if (highest === undefined || compareHlc(d.op.hlc, highest) > 0) highest = d.op.hlc;
       } catch (e) {
         c.poison.push(this.poisonOf(topic, partition, d.record, e));
       }
     }
+    const h = highest === undefined ? undefined : hlcToString(highest);
+    const lastHlc = h !== undefined && (lastHlcBefore === undefined || h > lastHlcBefore) ? h : lastHlcBefore;
     return { docs, changed, applied, duplicates, lastHlc };
   }
 

@@ -223,6 +223,8 @@ describe('ProjectionEngine with a schema not yet registered in this region', () 
     const poison: Poison[] = [];
     let now = 1_000;
     const serde = {
+      // The schema is not known here: the registry is asked (and says no).
+      decodeKnown: () => undefined,
       decode: async () => {
         throw new UnknownSchemaError({ subject: 's', fingerprint: 'f' }, 'not registered here yet');
       },
@@ -264,6 +266,8 @@ describe('ProjectionEngine holding a partition back for schemas not registered h
   /** The region's registry as the engine sees it: `missing` event types are not registered (yet). */
   function lateRegistry(real: EventSerde, missing: Set<string>): EventSerde {
     return {
+      // Every record goes to the (late) registry path.
+      decodeKnown: () => undefined,
       decode: async (...args: Parameters<EventSerde['decode']>) => {
         const event = await real.decode(...args);
         if (missing.has(event.type))
