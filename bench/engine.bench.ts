@@ -6,7 +6,8 @@
  * `ProjectionEngine.applyBatch` into SQLite (temp file) and PostgreSQL (temp schema) — beside the
  * rate of decoding the same records alone, in the same run. What it isolates: the engine's and the
  * store's share of a catch-up, without the broker's. `node --cpu-prof dist/bench/run.js engine`
- * profiles it. Needs PostgreSQL for its second figure (MERIDIAN_BENCH_PG_URL), nothing else.
+ * profiles it; BENCH_ENGINE_DOCUMENT_CACHE sets the stores' `documentCacheSize` (0: none) to see its
+ * share. Needs PostgreSQL for its second figure (MERIDIAN_BENCH_PG_URL), nothing else.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,10 @@ const PG_URL = process.env.MERIDIAN_BENCH_PG_URL ?? 'postgres://postgres@127.0.0
 const PARTITIONS = 3;
 const BATCH_BYTES = 4 * 1024 * 1024;
 const TOPIC = 'meridian.profile.events';
+const CACHE =
+  process.env.BENCH_ENGINE_DOCUMENT_CACHE === undefined
+    ? {}
+    : { documentCacheSize: Number(process.env.BENCH_ENGINE_DOCUMENT_CACHE) };
 
 function positiveInt(name: string, dflt: number): number {
   const raw = process.env[name];
@@ -132,7 +137,7 @@ export default async function (): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-engine-'));
   const schema = `bench_engine_${randomUUID().slice(0, 8)}`;
   try {
-    const sqlite = await fold(serde, batches, { kind: 'sqlite', file: join(dir, 'state.sqlite') });
+    const sqlite = await fold(serde, batches, { kind: 'sqlite', file: join(dir, 'state.sqlite'), ...CACHE });
     lines.push({
       name: 'engine → SQLite',
       value: sqlite.rate,
@@ -140,7 +145,7 @@ export default async function (): Promise<BenchReport> {
       baseline,
       note: `${(sqlite.rate / decodeRate).toFixed(3)}× decode; digest ${sqlite.digest.slice(0, 12)}…`,
     });
-    const pg = await fold(serde, batches, { kind: 'postgres', connectionString: PG_URL, schema });
+    const pg = await fold(serde, batches, { kind: 'postgres', connectionString: PG_URL, schema, ...CACHE });
     lines.push({
       name: 'engine → PostgreSQL',
       value: pg.rate,

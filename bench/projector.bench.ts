@@ -9,8 +9,7 @@
  * credit adjustments, logins and preferences from two origins per aggregate, rising seq) over 5,000
  * aggregates, produced with acks=all into a fresh topic `bench.profile.<unique>` of the us-east broker
  * (its name does not match the projectors' pattern, so the shared projectors ignore it; it is deleted
- * at the end). `ProjectionEngine.applyBatch` is driven by a kafkajs consumer exactly as
- * `KafkaProjectorRunner` drives it (eachBatch, no offset commits). Each apply phase is capped at
+ * at the end). The engine is driven by the projector runner's own batch loop (`engineBatchLoop`). Each apply phase is capped at
  * BENCH_PROJECTOR_MAX_APPLY_S seconds (default 130) so the whole bench stays near 5 minutes on the
  * 2-core machine: a capped phase reports its rate over what it applied, and says so.
  * Needs the local topology (`npm start`) and PostgreSQL (MERIDIAN_BENCH_PG_URL overrides the address).
@@ -19,12 +18,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin, type KafkaMessage, type Message } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type EachBatchHandler,
+  type KafkaMessage,
+  type Message,
+} from 'kafkajs';
 import { Client } from 'pg';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { PROFILE, profileModel } from '@meridian/domain';
 import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge';
-import { ProjectionEngine, type Poison } from '@meridian/projector';
+import { engineBatchLoop, ProjectionEngine, type Poison } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import { AGGREGATES, backlogEvent, backlogWallBase, backlogWriters, type AggregateWriters } from './backlog';
 import type { BenchLine, BenchReport } from './run';
@@ -104,6 +111,33 @@ export async function consumePhase(
   capMs: number,
   expected = EVENTS,
 ): Promise<Phase> {
+  return timedConsume(
+    kafka,
+    topic,
+    (_consumer, count) =>
+      async ({ batch, resolveOffset, isRunning, isStale }) => {
+        if (!isRunning() || isStale()) return;
+        count(await handle(batch.partition, batch.messages));
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+      },
+    capMs,
+    expected,
+  );
+}
+
+/**
+ * Runs `handler(consumer, count)` as a fresh group's eachBatch over `topic` from the beginning
+ * until `count` has been told of `expected` events or `capMs` passes. Time runs from the first
+ * batch handed over (group join excluded) to the last count.
+ */
+async function timedConsume(
+  kafka: Kafka,
+  topic: string,
+  handler: (consumer: Consumer, count: (n: number) => void) => EachBatchHandler,
+  capMs: number,
+  expected = EVENTS,
+): Promise<Phase> {
   const consumer = kafka.consumer({
     groupId: `bench-projector-${randomUUID()}`,
     ...FETCH,
@@ -115,26 +149,26 @@ export async function consumePhase(
   let failure: unknown;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
+  const inner = handler(consumer, (n) => {
+    events += n;
+    lastAt = performance.now();
+    if (events >= expected) done();
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || events >= expected) return;
+      eachBatch: async (payload) => {
+        if (events >= expected) return;
         firstAt ??= performance.now();
         try {
-          events += await handle(batch.partition, batch.messages);
+          await inner(payload);
         } catch (e) {
           failure = e;
           done();
-          return;
         }
-        lastAt = performance.now();
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) resolveOffset(last.offset);
-        if (events >= expected) done();
       },
     });
     const cap = new Promise<'cap'>((r) => setTimeout(() => r('cap'), capMs).unref());
@@ -172,23 +206,15 @@ async function applyPhase(
   });
   try {
     await engine.start();
-    const phase = await consumePhase(
+    // Driven exactly as the projector's runner drives it: its one batch loop.
+    const phase = await timedConsume(
       kafka,
       topic,
-      async (partition, messages) => {
-        const out = await engine.applyBatch(
-          topic,
-          partition,
-          messages.map((m) => ({
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: m.headers ?? {},
-            timestamp: m.timestamp,
-          })),
-        );
-        return out.applied + out.duplicates + out.deadLettered;
-      },
+      (consumer, count) =>
+        engineBatchLoop(consumer, {
+          engine,
+          onBatch: ({ out }) => count(out.applied + out.duplicates + out.deadLettered + out.skipped),
+        }),
       MAX_APPLY_MS,
     );
     if (!phase.capped) {

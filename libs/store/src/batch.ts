@@ -13,6 +13,8 @@ export interface PreparedDocument {
   stateText: string;
   digest: string;
   updatedAtMs: number;
+  /** The state as given (what `stateText` encodes), for the writer's document cache. */
+  state: unknown;
 }
 
 export interface PreparedPosition {
@@ -121,6 +123,7 @@ export function prepareBatch(batch: BatchCommit): PreparedBatch {
       stateText,
       digest,
       updatedAtMs: checkMs(d.updatedAtMs, `${where}.updatedAtMs`),
+      state: d.state,
     };
   });
 

@@ -17,6 +17,8 @@ export interface SqliteStoreConfig {
   readonly synchronous?: 'full' | 'normal';
   /** How long to wait for another connection's write lock before `STORE_UNAVAILABLE`. Default 5 000. */
   readonly busyTimeoutMs?: number;
+  /** Documents this writer committed kept in memory for its next batches (see `DocumentCache`). Default 10 000; 0: none. */
+  readonly documentCacheSize?: number;
 }
 
 export interface PostgresStoreConfig {
@@ -31,10 +33,13 @@ export interface PostgresStoreConfig {
   readonly connectTimeoutMs?: number;
   /** Server-side limit per statement. Default 60 000. */
   readonly statementTimeoutMs?: number;
+  /** Documents this writer committed kept in memory for its next batches (see `DocumentCache`). Default 10 000; 0: none. */
+  readonly documentCacheSize?: number;
 }
 
 export type StoreConfig = SqliteStoreConfig | PostgresStoreConfig;
 
+const DEFAULT_DOCUMENT_CACHE_SIZE = 10_000;
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function record(config: unknown): Record<string, unknown> {
@@ -71,6 +76,7 @@ export function validateSqliteConfig(config: unknown): Required<SqliteStoreConfi
     file: c.file,
     synchronous: sync,
     busyTimeoutMs: optionalInt(c, 'busyTimeoutMs', 0, 600_000, 5_000),
+    documentCacheSize: optionalInt(c, 'documentCacheSize', 0, 10_000_000, DEFAULT_DOCUMENT_CACHE_SIZE),
   };
 }
 
@@ -95,6 +101,7 @@ export function validatePostgresConfig(config: unknown): Required<PostgresStoreC
     poolSize: optionalInt(c, 'poolSize', 1, 100, 4),
     connectTimeoutMs: optionalInt(c, 'connectTimeoutMs', 100, 600_000, 5_000),
     statementTimeoutMs: optionalInt(c, 'statementTimeoutMs', 100, 3_600_000, 60_000),
+    documentCacheSize: optionalInt(c, 'documentCacheSize', 0, 10_000_000, DEFAULT_DOCUMENT_CACHE_SIZE),
   };
 }
 

@@ -20,6 +20,7 @@ import type { PreparedBatch, PreparedPosition } from './batch';
 import { readStoredState } from './codec';
 import { validatePostgresConfig, type PostgresStoreConfig } from './config';
 import { StateDigestBuilder } from './digest';
+import { DocumentCache } from './document-cache';
 import {
   PositionConflictError,
   StoreError,
@@ -186,8 +187,11 @@ export class PostgresProjectionStore implements ProjectionStore {
   private fenced: WriterLockLostError | undefined;
   private initializing: Promise<void> | undefined;
 
+  private readonly cache: DocumentCache;
+
   constructor(config: PostgresStoreConfig) {
     this.config = validatePostgresConfig(config);
+    this.cache = new DocumentCache(this.config.documentCacheSize);
     const s = quoteIdent(this.config.schema);
     this.s = s;
     this.lockKey = writerLockKey(this.config.schema);
@@ -383,6 +387,7 @@ export class PostgresProjectionStore implements ProjectionStore {
     const lock = this.lock;
     if (lock === undefined || lock.lost === undefined) return;
     this.lock = undefined;
+    this.cache.clear();
     await lock.client.end().catch(() => undefined);
     let next: WriterLock;
     try {
@@ -454,6 +459,7 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   private fence(holder: StoreWriter | undefined): WriterLockLostError {
     this.fenced ??= new WriterLockLostError(this.name(), holder);
+    this.cache.clear();
     const lock = this.lock;
     this.lock = undefined;
     // We hold no claim any more; free the lock if this object still had it.
@@ -488,10 +494,18 @@ export class PostgresProjectionStore implements ProjectionStore {
   async getDocuments(keys: readonly AggregateKey[]): Promise<Map<string, StoredDocument>> {
     checkKeys(keys);
     const out = new Map<string, StoredDocument>();
-    if (keys.length === 0) return out;
+    // What this writer committed last is served from memory; only the rest is selected.
+    const missing: AggregateKey[] = [];
+    for (const k of keys) {
+      const key = documentKey(k.aggregateType, k.aggregateId);
+      const d = this.cache.get(key);
+      if (d) out.set(key, d);
+      else missing.push(k);
+    }
+    if (missing.length === 0) return out;
     const rows = await this.query<DocumentRow>('getDocuments', this.sql.documents as string, [
-      keys.map((k) => k.aggregateType),
-      keys.map((k) => k.aggregateId),
+      missing.map((k) => k.aggregateType),
+      missing.map((k) => k.aggregateId),
     ]);
     for (const r of rows) out.set(documentKey(r.aggregate_type, r.aggregate_id), toDocument(r));
     return out;
@@ -519,7 +533,21 @@ export class PostgresProjectionStore implements ProjectionStore {
         : cmp(x.aggregateType, y.aggregateType),
     );
     b.positions.sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : cmp(x.topic, y.topic)));
-    await this.writeTransaction('commit', (c) => this.write(c, b));
+    try {
+      await this.writeTransaction('commit', (c) => this.write(c, b));
+    } catch (e) {
+      // A failed or unknown outcome, a lock retaken or lost: what we believed stored may be wrong.
+      this.cache.clear();
+      throw e;
+    }
+    for (const d of b.documents)
+      this.cache.remember(documentKey(d.aggregateType, d.aggregateId), {
+        aggregateType: d.aggregateType,
+        aggregateId: d.aggregateId,
+        state: d.state,
+        digest: d.digest,
+        updatedAtMs: d.updatedAtMs,
+      });
   }
 
   async stateDigest(aggregateType?: string): Promise<StateDigest> {
@@ -574,6 +602,7 @@ export class PostgresProjectionStore implements ProjectionStore {
 
   async truncate(): Promise<void> {
     this.requirePool();
+    this.cache.clear();
     await this.writeTransaction('truncate', async (c) => {
       await c.query(`TRUNCATE ${this.s}.documents, ${this.s}.positions`);
       await c.query(`UPDATE ${this.s}.counters SET value = 0`);

@@ -9,6 +9,7 @@
  * `store_meta.writer`, and every commit checks that row inside its transaction.
  */
 import Database from 'better-sqlite3';
+import { DocumentCache } from './document-cache';
 import {
   checkAggregateId,
   checkAggregateType,
@@ -162,9 +163,11 @@ export class SqliteProjectionStore implements ProjectionStore {
   private lock: Database.Database | undefined;
   /** Our `store_meta.writer` value, checked in every write transaction. */
   private writerText: string | undefined;
+  private readonly cache: DocumentCache;
 
   constructor(config: SqliteStoreConfig) {
     this.config = validateSqliteConfig(config);
+    this.cache = new DocumentCache(this.config.documentCacheSize);
   }
 
   async init(): Promise<void> {
@@ -258,12 +261,14 @@ export class SqliteProjectionStore implements ProjectionStore {
     const s = this.open();
     const out = new Map<string, StoredDocument>();
     try {
-      // One read transaction: every document from the same snapshot.
+      // One read transaction: every document from the same snapshot. What this writer committed
+      // last is served from memory (the same snapshot: nobody else writes while we hold the lock).
       this.requireDb()
         .transaction(() => {
           for (const k of keys) {
-            const d = this.readDocument(s, k.aggregateType, k.aggregateId);
-            if (d) out.set(documentKey(k.aggregateType, k.aggregateId), d);
+            const key = documentKey(k.aggregateType, k.aggregateId);
+            const d = this.cache.get(key) ?? this.readDocument(s, k.aggregateType, k.aggregateId);
+            if (d) out.set(key, d);
           }
         })
         .deferred();
@@ -292,8 +297,18 @@ export class SqliteProjectionStore implements ProjectionStore {
         .transaction((b: PreparedBatch) => this.write(s, b))
         .immediate(prepared);
     } catch (e) {
+      // Whatever we believed about the stored documents may be wrong now (the lock lost, say).
+      this.cache.clear();
       throw mapError(e, 'commit');
     }
+    for (const d of prepared.documents)
+      this.cache.remember(documentKey(d.aggregateType, d.aggregateId), {
+        aggregateType: d.aggregateType,
+        aggregateId: d.aggregateId,
+        state: d.state,
+        digest: d.digest,
+        updatedAtMs: d.updatedAtMs,
+      });
   }
 
   async stateDigest(aggregateType?: string): Promise<StateDigest> {
@@ -352,6 +367,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   async truncate(): Promise<void> {
     const s = this.open();
     const db = this.requireDb();
+    this.cache.clear();
     try {
       db.transaction(() => {
         this.checkWriter(s);
@@ -365,6 +381,7 @@ export class SqliteProjectionStore implements ProjectionStore {
   async close(): Promise<void> {
     this.closed = true;
     this.stmts = undefined;
+    this.cache.clear();
     const db = this.db;
     this.db = undefined;
     if (db?.open) db.close();

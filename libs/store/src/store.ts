@@ -106,7 +106,11 @@ export interface ProjectionStore {
   /** Batch load; the map is keyed by `documentKey(type, id)` and omits aggregates never stored. */
   getDocuments(keys: readonly AggregateKey[]): Promise<Map<string, StoredDocument>>;
   getDocument(aggregateType: string, aggregateId: string): Promise<StoredDocument | undefined>;
-  /** Upserts documents, advances positions and adds counters in one transaction: all or nothing. */
+  /**
+   * Upserts documents, advances positions and adds counters in one transaction: all or nothing. The
+   * store may keep the committed states in memory for later `getDocuments`: do not change a state
+   * object after committing it (the merge library never does; its documents are immutable).
+   */
   commit(batch: BatchCommit): Promise<void>;
   /** Digest of all state, or of one aggregate type. Reads ids and digests only, from one snapshot. */
   stateDigest(aggregateType?: string): Promise<StateDigest>;
