@@ -45,7 +45,7 @@ interface Batch {
 }
 
 /** The backlog as fetched batches, interleaved across partitions as kafkajs delivers them. */
-async function encodeBacklog(serde: EventSerde): Promise<Batch[]> {
+export async function encodeBacklog(serde: EventSerde): Promise<Batch[]> {
   const run = randomUUID().slice(0, 8);
   const aggs = backlogWriters(run);
   const wallBase = backlogWallBase(EVENTS);
@@ -98,7 +98,7 @@ async function decodeOnly(serde: EventSerde, batches: readonly Batch[]): Promise
   return (n / (performance.now() - t0)) * 1000;
 }
 
-async function fold(
+export async function fold(
   serde: EventSerde,
   batches: readonly Batch[],
   config: StoreConfig,

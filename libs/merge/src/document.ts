@@ -3,8 +3,6 @@ import { canonicalEncode, compareValues, type Value } from './canonical';
 import { checkedSum } from './counters';
 import {
   assertSeq,
-  ctxAdd,
-  ctxAddDots,
   ctxHas,
   ctxHighWater,
   ctxMerge,
@@ -12,11 +10,11 @@ import {
   type DotContext,
   type DotKey,
 } from './dot-context';
-import { dropDots, joinDotFun, joinKeyed, type DotFun } from './dot-store';
-import { DedupWindowExceededError, InvalidOperationError } from './errors';
+import { joinDotFun, joinKeyed, type DotFun } from './dot-store';
+import { InvalidOperationError } from './errors';
 import { compareHlc, hlcFromFields, isValidNodeId, type Hlc } from './hlc';
 import { elementKey, joinElements, type SetElement } from './or-set';
-import { getOwn, isEmpty, put, withKey, withoutKey, type Rec } from './record';
+import { getOwn, isEmpty, put, type Rec } from './record';
 import type { VersionVector } from './version-vector';
 
 /** A write to a causal LWW register: the winner among live entries is the highest (hlc, value). */
@@ -145,169 +143,12 @@ export function documentEmpty(): Document {
 }
 
 /**
- * Applies one event. Pure: returns a new document, or `doc` itself if the event was already
- * applied (same origin and seq), so redelivery is a no-op. Order of arrival does not matter.
- * The caller should pass `op.hlc` through `HybridLogicalClock.receive` first (skew bound).
- */
-export function applyOp(doc: Document, op: Operation, options: ApplyOptions = {}): Document {
-  validateOp(op);
-  const { origin, seq } = op;
-  if (ctxHas(doc.applied, origin, seq)) return isKeyedOrigin(origin) ? mergeKeyedRetry(doc, op) : doc;
-  const range = getOwn(doc.applied, origin);
-  const limit = options.maxPendingPerOrigin ?? 10_000;
-  if (seq > (range?.hw ?? 0) + 1 && (range?.ex.length ?? 0) >= limit) {
-    throw new DedupWindowExceededError(origin, range?.ex.length ?? 0, limit);
-  }
-
-  const dot = `${origin}:${seq}`;
-  const before: FieldSlot = getOwn(doc.fields, op.field) ?? {};
-  // If a later event already superseded this one, its dot is in ctx and its entry must not appear:
-  // exactly what the state-based join would decide.
-  const fresh = !ctxHas(doc.ctx, origin, seq);
-  let slot = setElementFastPath(before, op, dot, fresh);
-  if (slot === undefined) {
-    slot = op.observed.length > 0 ? dropFromSlot(before, new Set(op.observed)) : before;
-    if (fresh) slot = addToSlot(slot, op, dot);
-  }
-
-  return {
-    fields: isEmpty(slot) ? withoutKey(doc.fields, op.field) : withKey(doc.fields, op.field, slot),
-    ctx: ctxAddDots(ctxAdd(doc.ctx, origin, seq), op.observed),
-    applied: ctxAdd(doc.applied, origin, seq),
-  };
-}
-
-/**
  * Origins of idempotency-keyed writes (`k.<128-bit hash of aggregate and key>`, see the publisher):
  * the same dot can be stored more than once — the original and a client's retry, perhaps in another
  * region — with the same intent but their own HLC stamp and `observed` dots.
  */
 export function isKeyedOrigin(origin: string): boolean {
   return origin.startsWith('k.');
-}
-
-/**
- * A second copy of a keyed write's dot. So that every region ends in the same state whichever copy
- * arrives first, the copies are joined rather than the later dropped: the observed dots of both are
- * superseded, and a live register entry under the dot takes the higher (hlc, value) of the two.
- * Counter totals and set elements of a keyed dot are equal in every copy (its own amount, its value).
- */
-function mergeKeyedRetry(doc: Document, op: Operation): Document {
-  const dot = `${op.origin}:${op.seq}`;
-  const before: FieldSlot = getOwn(doc.fields, op.field) ?? {};
-  const killed = new Set(op.observed.filter((d) => d !== dot));
-  let slot = killed.size > 0 ? dropFromSlot(before, killed) : before;
-  const higher = (cur: LwwEntry | undefined, value: Value): boolean =>
-    cur !== undefined && (compareHlc(op.hlc, cur.hlc) || compareValues(value, cur.value)) > 0;
-  if (op.kind === 'lww.set' && slot.lww && higher(getOwn(slot.lww, dot), op.value)) {
-    slot = withStore(slot, 'lww', withKey(slot.lww, dot, { hlc: op.hlc, value: op.value }));
-  } else if (op.kind === 'map.set' && slot.map) {
-    const entries = getOwn(slot.map, op.key);
-    if (entries && higher(getOwn(entries, dot), op.value))
-      slot = withStore(
-        slot,
-        'map',
-        withKey(slot.map, op.key, withKey(entries, dot, { hlc: op.hlc, value: op.value })),
-      );
-  }
-  if (slot === before && killed.size === 0) return doc;
-  return {
-    fields: isEmpty(slot) ? withoutKey(doc.fields, op.field) : withKey(doc.fields, op.field, slot),
-    ctx: ctxAddDots(doc.ctx, [...killed]),
-    applied: doc.applied,
-  };
-}
-
-/**
- * Set ops only observe dots of their own element, and a dot belongs to one element, so when the
- * element holds every observed dot no other element can change: one copy of the set, not two scans.
- * Returns undefined when the general path is needed.
- */
-function setElementFastPath(
-  slot: FieldSlot,
-  op: Operation,
-  dot: DotKey,
-  fresh: boolean,
-): FieldSlot | undefined {
-  if (op.kind !== 'set.add' && op.kind !== 'set.remove') return undefined;
-  const key = elementKey(op.value);
-  const cur = slot.set === undefined ? undefined : getOwn(slot.set, key);
-  const curDots = cur?.dots ?? [];
-  if (!op.observed.every((d) => curDots.includes(d))) return undefined;
-  const kept = op.observed.length === 0 ? curDots : curDots.filter((d) => !op.observed.includes(d));
-  const dots = fresh && op.kind === 'set.add' ? [...kept, dot].sort() : kept;
-  const set =
-    dots.length > 0
-      ? withKey(slot.set ?? {}, key, { value: op.value, dots })
-      : withoutKey(slot.set ?? {}, key);
-  return compactSlot(withStore(slot, 'set', nonEmpty(set)));
-}
-
-function addToSlot(slot: FieldSlot, op: Operation, dot: DotKey): FieldSlot {
-  switch (op.kind) {
-    case 'lww.set':
-      return withStore(slot, 'lww', withKey(slot.lww ?? {}, dot, { hlc: op.hlc, value: op.value }));
-    case 'mv.set':
-      return withStore(slot, 'mv', withKey(slot.mv ?? {}, dot, op.value));
-    case 'counter.add':
-      return withStore(slot, 'counter', withKey(slot.counter ?? {}, dot, { p: op.p, n: op.n }));
-    case 'set.add': {
-      const key = elementKey(op.value);
-      const cur = slot.set === undefined ? undefined : getOwn(slot.set, key);
-      const dots = cur === undefined ? [dot] : [...cur.dots, dot].sort();
-      return withStore(slot, 'set', withKey(slot.set ?? {}, key, { value: op.value, dots }));
-    }
-    case 'map.set': {
-      const cur = slot.map === undefined ? undefined : getOwn(slot.map, op.key);
-      return withStore(
-        slot,
-        'map',
-        withKey(slot.map ?? {}, op.key, withKey(cur ?? {}, dot, { hlc: op.hlc, value: op.value })),
-      );
-    }
-    case 'set.remove':
-    case 'map.delete':
-    case 'field.remove':
-      return slot;
-  }
-}
-
-/** `slot` with one store replaced (see `copyRec` for why not a spread). */
-function withStore<K extends keyof FieldSlot>(slot: FieldSlot, name: K, store: FieldSlot[K]): FieldSlot {
-  const out: { -readonly [S in keyof FieldSlot]: FieldSlot[S] } = Object.assign({}, slot);
-  out[name] = store;
-  return out;
-}
-
-function dropFromSlot(slot: FieldSlot, killed: ReadonlySet<DotKey>): FieldSlot {
-  const out: { -readonly [K in keyof FieldSlot]: FieldSlot[K] } = {};
-  if (slot.lww) out.lww = nonEmpty(dropDots(slot.lww, killed));
-  if (slot.mv) out.mv = nonEmpty(dropDots(slot.mv, killed));
-  if (slot.counter) out.counter = nonEmpty(dropDots(slot.counter, killed));
-  if (slot.set) {
-    const set: Record<string, SetElement> = {};
-    let changed = false;
-    for (const k of Object.keys(slot.set)) {
-      const el = slot.set[k] as SetElement;
-      if (!el.dots.some((d) => killed.has(d))) {
-        put(set, k, el);
-        continue;
-      }
-      changed = true;
-      const dots = el.dots.filter((d) => !killed.has(d));
-      if (dots.length > 0) put(set, k, { value: el.value, dots });
-    }
-    out.set = changed ? nonEmpty(set) : slot.set;
-  }
-  if (slot.map) {
-    const map: Record<string, DotFun<LwwEntry>> = {};
-    for (const k of Object.keys(slot.map)) {
-      const kept = dropDots(slot.map[k] as DotFun<LwwEntry>, killed);
-      if (!isEmpty(kept)) put(map, k, kept);
-    }
-    out.map = nonEmpty(map);
-  }
-  return compactSlot(out);
 }
 
 // --- state-based merge --------------------------------------------------------------------------
@@ -502,7 +343,21 @@ function mapKeyDots(doc: OrMap, field: string, key: string): DotKey[] {
 
 // --- validation ---------------------------------------------------------------------------------
 
-function validateOp(op: Operation): void {
+/** `<node>:<seq>` with a non-empty node and a seq of digits not starting with 0 (as /^.+:[1-9]\d*$/s). */
+function isDotKey(d: string): boolean {
+  const i = d.lastIndexOf(':');
+  if (i <= 0 || i === d.length - 1) return false;
+  const first = d.charCodeAt(i + 1);
+  if (first < 0x31 || first > 0x39) return false;
+  for (let j = i + 2; j < d.length; j++) {
+    const c = d.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** Throws `InvalidOperationError` for an operation no document may take (see `applyOp`). */
+export function validateOp(op: Operation): void {
   if (typeof op.eventId !== 'string' || op.eventId.length === 0) {
     throw new InvalidOperationError('eventId must be a non-empty string');
   }
@@ -518,7 +373,7 @@ function validateOp(op: Operation): void {
   }
   if (!Array.isArray(op.observed)) throw new InvalidOperationError('observed must be an array of dots');
   for (const d of op.observed) {
-    if (typeof d !== 'string' || !/^.+:[1-9]\d*$/s.test(d)) {
+    if (typeof d !== 'string' || !isDotKey(d)) {
       throw new InvalidOperationError(`observed entry ${JSON.stringify(d)} is not a dot`);
     }
   }

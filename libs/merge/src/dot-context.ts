@@ -48,18 +48,22 @@ export function ctxHasDot(ctx: DotContext, key: DotKey): boolean {
 
 /** Returns `ctx` itself when the dot is already present, so callers can detect a no-op by identity. */
 export function ctxAdd(ctx: DotContext, nodeId: string, seq: number): DotContext {
-  const r = getOwn(ctx, nodeId) ?? { hw: 0, ex: [] };
-  if (seq <= r.hw) return ctx;
-  let next: OriginRange;
-  if (seq === r.hw + 1) {
-    next = compact(seq, r.ex);
-  } else {
-    const i = binarySearch(r.ex, seq);
-    if (i >= 0) return ctx;
-    const at = -i - 1;
-    next = { hw: r.hw, ex: [...r.ex.slice(0, at), seq, ...r.ex.slice(at)] };
-  }
-  return withKey(ctx, nodeId, next);
+  const r = getOwn(ctx, nodeId);
+  const next = rangeWith(r, seq);
+  return next === r ? ctx : withKey(ctx, nodeId, next);
+}
+
+const NO_RANGE: OriginRange = { hw: 0, ex: [] };
+
+/** One origin's range with `seq` added: `r` itself when it already holds it. */
+export function rangeWith(r: OriginRange | undefined, seq: number): OriginRange {
+  const cur = r ?? NO_RANGE;
+  if (seq <= cur.hw) return r ?? cur;
+  if (seq === cur.hw + 1) return compact(seq, cur.ex);
+  const i = binarySearch(cur.ex, seq);
+  if (i >= 0) return r ?? cur;
+  const at = -i - 1;
+  return { hw: cur.hw, ex: [...cur.ex.slice(0, at), seq, ...cur.ex.slice(at)] };
 }
 
 export function ctxAddDots(ctx: DotContext, keys: readonly DotKey[]): DotContext {

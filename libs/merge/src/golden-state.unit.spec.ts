@@ -7,8 +7,8 @@
  * migration, if that is meant).
  */
 import { canonicalEncode, digest } from './canonical';
+import { applyOp, DocumentDraft } from './apply';
 import {
-  applyOp,
   documentEmpty,
   prepareCounterAdd,
   prepareFieldRemove,
@@ -102,5 +102,43 @@ describe('golden states', () => {
     expect(Object.getPrototypeOf(doc.fields)).toBe(Object.prototype);
     expect(canonicalEncode(doc)).toContain('"__proto__"');
     expect(digest(doc)).toBe(GOLDEN[seed]);
+  });
+
+  it.each(Object.keys(GOLDEN).map(Number))(
+    'seed %i: a draft folding chunks of the history ends in the same state and never changes its base',
+    (seed) => {
+      const ops = history(seed);
+      let doc: Document = documentEmpty();
+      for (let i = 0; i < ops.length; i += 23) {
+        const before = canonicalEncode(doc);
+        const draft = new DocumentDraft(doc);
+        for (const op of ops.slice(i, i + 23)) draft.apply(op);
+        const next = draft.result();
+        expect(canonicalEncode(doc)).toBe(before);
+        doc = next;
+      }
+      expect(digest(doc)).toBe(GOLDEN[seed]);
+    },
+  );
+
+  it('drafts agree with one-event-at-a-time folding on 40 more seeded histories', () => {
+    for (let seed = 100; seed < 140; seed++) {
+      const ops = history(seed);
+      const chunk = 1 + (seed % 37);
+      let drafted: Document = documentEmpty();
+      let single: Document = documentEmpty();
+      for (let i = 0; i < ops.length; i += chunk) {
+        const draft = new DocumentDraft(drafted);
+        for (const op of ops.slice(i, i + chunk)) {
+          const before = single;
+          single = applyOp(single, op);
+          // The draft says "changed" exactly when applyOp returns a new document.
+          if (draft.apply(op) !== (single !== before)) throw new Error(`seed ${seed}: flags differ`);
+        }
+        drafted = draft.result();
+      }
+      if (canonicalEncode(drafted) !== canonicalEncode(single))
+        throw new Error(`seed ${seed} (chunk ${chunk}): the draft's state differs`);
+    }
   });
 });

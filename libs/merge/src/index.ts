@@ -81,9 +81,9 @@ export {
   type LwwMap,
   type LwwMapEntry,
 } from './lww-map';
+export { applyOp, applyOps, DocumentDraft } from './apply';
 export {
   documentEmpty,
-  applyOp,
   isKeyedOrigin,
   mergeDocuments,
   mergeOrMaps,

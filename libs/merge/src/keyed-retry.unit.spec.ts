@@ -1,6 +1,6 @@
 import { canonicalEncode } from './canonical';
+import { applyOp } from './apply';
 import {
-  applyOp,
   documentEmpty,
   prepareCounterAdd,
   prepareLwwSet,

@@ -9,8 +9,8 @@ import {
 } from '@meridian/contract';
 import type { AggregateModel } from '@meridian/domain';
 import {
-  applyOp,
   compareHlc,
+  DocumentDraft,
   type Document,
   type Hlc,
   documentEmpty,
@@ -388,7 +388,9 @@ export class ProjectionEngine {
       if (e instanceof StoreError && !e.retriable) throw e;
       throw new RetriableBatchError(`store unavailable: ${(e as Error).message}`);
     }
-    const docs = new Map<string, Document>();
+    // One draft per aggregate: the batch's events of an aggregate copy each record of its document
+    // once, not once per event (see `DocumentDraft`); the stored document is never changed.
+    const drafts = new Map<string, DocumentDraft>();
     const changed = new Map<string, { aggregateType: string; aggregateId: string }>();
     let applied = 0;
     let duplicates = 0;
@@ -396,14 +398,16 @@ export class ProjectionEngine {
     let highest: Hlc | undefined;
     for (const d of c.decoded) {
       const k = d.key;
-      const before = docs.get(k) ?? (loaded.get(k)?.state as Document | undefined) ?? documentEmpty();
+      let draft = drafts.get(k);
+      if (draft === undefined) {
+        draft = new DocumentDraft((loaded.get(k)?.state as Document | undefined) ?? documentEmpty());
+        drafts.set(k, draft);
+      }
       try {
-        const after = applyOp(before, d.op);
-        if (after === before) duplicates++;
+        if (!draft.apply(d.op)) duplicates++;
         else {
           applied++;
           changed.set(k, { aggregateType: d.aggregateType, aggregateId: d.aggregateId });
-          docs.set(k, after);
         }
         if (highest === undefined || compareHlc(d.op.hlc, highest) > 0) highest = d.op.hlc;
       } catch (e) {
@@ -412,6 +416,8 @@ export class ProjectionEngine {
     }
     const h = highest === undefined ? undefined : hlcToString(highest);
     const lastHlc = h !== undefined && (lastHlcBefore === undefined || h > lastHlcBefore) ? h : lastHlcBefore;
+    const docs = new Map<string, Document>();
+    for (const k of changed.keys()) docs.set(k, drafts.get(k)!.result());
     return { docs, changed, applied, duplicates, lastHlc };
   }
 
