@@ -15,6 +15,7 @@
  * Needs the local topology (`npm start`) and PostgreSQL (MERIDIAN_BENCH_PG_URL overrides the address).
  */
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,8 @@ interface Phase {
   events: number;
   ms: number;
   capped: boolean;
+  /** This process's event-loop delay over the phase (what a read API in it would wait), ms. */
+  loop: { p99Ms: number; maxMs: number };
 }
 
 /**
@@ -149,6 +152,7 @@ async function timedConsume(
   let failure: unknown;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
+  const delay = monitorEventLoopDelay({ resolution: 5 });
   const inner = handler(consumer, (n) => {
     events += n;
     lastAt = performance.now();
@@ -162,7 +166,10 @@ async function timedConsume(
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         if (events >= expected) return;
-        firstAt ??= performance.now();
+        if (firstAt === undefined) {
+          firstAt = performance.now();
+          delay.enable();
+        }
         try {
           await inner(payload);
         } catch (e) {
@@ -174,9 +181,16 @@ async function timedConsume(
     const cap = new Promise<'cap'>((r) => setTimeout(() => r('cap'), capMs).unref());
     const outcome = await Promise.race([finished.then(() => 'done' as const), cap]);
     if (failure !== undefined) throw failure;
+    delay.disable();
     if (firstAt === undefined) throw new Error(`no batch of ${topic} within ${capMs} ms`);
-    return { events, ms: lastAt - firstAt, capped: outcome === 'cap' && events < expected };
+    return {
+      events,
+      ms: lastAt - firstAt,
+      capped: outcome === 'cap' && events < expected,
+      loop: { p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 },
+    };
   } finally {
+    delay.disable();
     await consumer.disconnect();
   }
 }
@@ -298,6 +312,14 @@ export default async function (): Promise<BenchReport> {
       unit: 'events/s',
       baseline,
       note: describe(sqlite),
+    });
+
+    lines.push({
+      name: 'event-loop delay during the SQLite catch-up (max)',
+      value: sqlite.loop.maxMs,
+      unit: 'ms',
+      baseline: { name: 'during the raw consume (max)', value: raw.loop.maxMs, unit: 'ms' },
+      note: `p99 ${sqlite.loop.p99Ms.toFixed(1)} ms (raw consume p99 ${raw.loop.p99Ms.toFixed(1)} ms); target: no stall over 50 ms`,
     });
 
     const pgDown = await pgReachable();

@@ -120,7 +120,7 @@ export function replayCommand(): Command {
         console.log(JSON.stringify({ ...summary, ...(verified ? { verify: verified } : {}) }, null, 2));
       else {
         console.log(
-          `replayed ${summary.read} events in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.eventsPerSecond)} ev/s): ` +
+          `replayed ${summary.read} events in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.eventsPerSecond)} ev/s from the first batch): ` +
             `${summary.applied} applied, ${summary.duplicates} duplicates, ${summary.skipped} left out, ${summary.deadLettered} rejected` +
             (summary.deadLettered ? ` (see ${String(o.report)})` : ''),
         );

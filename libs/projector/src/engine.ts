@@ -270,7 +270,9 @@ export class ProjectionEngine {
     const source = { topic };
     // Aggregates recur within a batch (a fetch holds several events of each): check a key once.
     const keyProblems = new Map<string, string | undefined>();
+    const slice = new TimeSlice();
     for (const record of fresh) {
+      if (slice.due()) await slice.yield();
       if (record.value === null) {
         dead(
           record,
@@ -396,7 +398,9 @@ export class ProjectionEngine {
     let duplicates = 0;
     // The highest HLC folded, compared as fields and written as a string once.
     let highest: Hlc | undefined;
+    const slice = new TimeSlice();
     for (const d of c.decoded) {
+      if (slice.due()) await slice.yield();
       const k = d.key;
       let draft = drafts.get(k);
       if (draft === undefined) {
@@ -443,6 +447,27 @@ export class ProjectionEngine {
     retriable: boolean,
   ): Poison {
     return { topic, partition, record, code, reason, retriable };
+  }
+}
+
+/**
+ * A fetch of 4 MiB is ~15k records, a few hundred ms of decoding and folding: done in one go it
+ * would stall the process's event loop (its read API, health checks, heartbeats) for all of it.
+ * The loops give way every SLICE_MS; checking the clock every 256 records keeps that nearly free.
+ */
+const SLICE_MS = 10;
+
+class TimeSlice {
+  private n = 0;
+  private since = performance.now();
+
+  due(): boolean {
+    return (++this.n & 255) === 0 && performance.now() - this.since >= SLICE_MS;
+  }
+
+  async yield(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    this.since = performance.now();
   }
 }
 
