@@ -11,7 +11,7 @@ const base = {
   rootDir: __dirname,
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.meridian'],
+  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.meridian', '<rootDir>/.meridian-test'],
 };
 
 module.exports = {

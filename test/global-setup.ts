@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { useTestTopology } from './support/test-topology';
 
 const cli = join(__dirname, '..', 'bin', 'meridian.js');
 
@@ -20,6 +21,8 @@ function status(): { up: boolean; topology?: string; processes: unknown[] } {
  * running topology is an error, unless MERIDIAN_SWITCH_TOPOLOGY=1 (CI runs several suites in a row).
  */
 export default function globalSetup(_global: unknown, project?: { globals?: Record<string, unknown> }): void {
+  // Before anything reads a topology: the suites run on their own home and port block.
+  useTestTopology();
   const REQUIRED_TOPOLOGY = String(project?.globals?.MERIDIAN_TOPOLOGY ?? 'active-active');
   let s: ReturnType<typeof status>;
   try {

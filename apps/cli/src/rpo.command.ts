@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import type { FlowFigures } from '@meridian/replication';
+import { findRepoRoot, loadTopology } from '@meridian/topology';
 
 const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
 
@@ -34,11 +35,18 @@ function render(flows: FlowFigures[]): string {
   return t.toString();
 }
 
+/** The local topology's monitor, on the port block of this environment (`MERIDIAN_PORT_OFFSET`). */
+function localMonitorUrl(): string {
+  const port = loadTopology('active-active', findRepoRoot()).monitor?.port;
+  if (port === undefined) throw new Error('the active-active topology names no monitor; pass --url');
+  return `http://127.0.0.1:${port}`;
+}
+
 /** `meridian rpo`: the replication monitor's figures as a table (`--watch` refreshes; `--json`). */
 export function rpoCommand(): Command {
   return new Command('rpo')
     .description('RPO per flow (records and time), projection lag and replication latency, from the monitor')
-    .option('--url <url>', 'the replication monitor', 'http://127.0.0.1:19100')
+    .option('--url <url>', "the replication monitor (default: the local topology's, on its port block)")
     .option('--json', 'print the JSON (per partition too)')
     .option('--watch [ms]', 'refresh every ms (default 1000)')
     .addHelpText(
@@ -50,11 +58,12 @@ Exit codes (with or without --json):
   1  the monitor could not be reached or answered badly
 With --watch it refreshes until interrupted (no exit code of its own).`,
     )
-    .action(async (o: { url: string; json?: boolean; watch?: string | boolean }) => {
+    .action(async (o: { url?: string; json?: boolean; watch?: string | boolean }) => {
+      const url = o.url ?? localMonitorUrl();
       const once = async () => {
-        const res = await fetch(`${o.url}/rpo`, { signal: AbortSignal.timeout(3000) }).catch((e: unknown) => {
+        const res = await fetch(`${url}/rpo`, { signal: AbortSignal.timeout(3000) }).catch((e: unknown) => {
           throw new Error(
-            `replication monitor not reachable at ${o.url} (${(e as Error).message}); is \`npm start\` up?`,
+            `replication monitor not reachable at ${url} (${(e as Error).message}); is \`npm start\` up?`,
           );
         });
         const body = (await res.json()) as { atMs: number; flows: FlowFigures[] };

@@ -1,13 +1,24 @@
 import { join, resolve } from 'node:path';
 
-/** Where everything the local topology writes lives (git-ignored). `MERIDIAN_HOME` overrides. */
+/**
+ * Where everything the local topology writes lives (git-ignored). `MERIDIAN_HOME` overrides (the
+ * test suites run their own topology under `.meridian-test`, see test/support/test-topology.ts).
+ * The downloaded Kafka and registry jars are shared by every home: they never change once fetched.
+ */
 export class LocalPaths {
   readonly home: string;
+  /** The default home, `<repo>/.meridian`: where the jars live, and the one topology shown in docs. */
+  readonly defaultHome: string;
   constructor(
     readonly repoRoot: string,
     home = process.env.MERIDIAN_HOME,
   ) {
-    this.home = resolve(home ?? join(repoRoot, '.meridian'));
+    this.defaultHome = join(repoRoot, '.meridian');
+    this.home = resolve(home ?? this.defaultHome);
+  }
+  /** True for a home other than the default (its generated files stay inside it). */
+  get isOwnHome(): boolean {
+    return this.home !== resolve(this.defaultHome);
   }
   get pom(): string {
     return join(this.repoRoot, 'infra', 'kafka', 'pom.xml');
@@ -16,13 +27,13 @@ export class LocalPaths {
     return join(this.repoRoot, 'infra', 'registry', 'pom.xml');
   }
   registryLibDir(version: string): string {
-    return join(this.home, 'lib', `apicurio-registry-${version}`);
+    return join(this.defaultHome, 'lib', `apicurio-registry-${version}`);
   }
   registryDataDir(region: string): string {
     return join(this.home, 'data', region, 'registry');
   }
   libDir(kafkaVersion: string): string {
-    return join(this.home, 'lib', `kafka-${kafkaVersion}`);
+    return join(this.defaultHome, 'lib', `kafka-${kafkaVersion}`);
   }
   get runDir(): string {
     return join(this.home, 'run');
@@ -46,8 +57,14 @@ export class LocalPaths {
   dataDir(region: string): string {
     return join(this.home, 'data', region, 'kafka');
   }
-  /** MirrorMaker 2 properties are rendered into the repository, beside the topologies. */
+  /**
+   * MirrorMaker 2 properties are rendered into the repository, beside the topologies, for the
+   * default home; another home (another port block) keeps its own under its config folder.
+   */
   mirrorMakerProperties(topology: string, target: string): string {
-    return join(this.repoRoot, 'mirrormaker', 'generated', topology, `mm2-${target}.properties`);
+    const dir = this.isOwnHome
+      ? join(this.configDir, 'mirrormaker', topology)
+      : join(this.repoRoot, 'mirrormaker', 'generated', topology);
+    return join(dir, `mm2-${target}.properties`);
   }
 }

@@ -251,8 +251,7 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
     await avro?.close();
     progress.elapsedMs = Date.now() - t0;
     o.onProgress?.({ ...progress });
-    const applyMs =
-      firstBatchAt === undefined || lastBatchAt === undefined ? 0 : lastBatchAt - firstBatchAt;
+    const applyMs = firstBatchAt === undefined || lastBatchAt === undefined ? 0 : lastBatchAt - firstBatchAt;
     return {
       ...progress,
       duplicates,

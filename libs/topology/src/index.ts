@@ -1,7 +1,14 @@
 export { TopologyError } from './errors';
 export { findRepoRoot } from './root';
 export type { FailoverSettings, Flow, MirrorSettings, Region, Topology, WanSettings } from './model';
-export { loadTopology, parseTopology, resolveTopologyPath, topologiesDir } from './load';
+export {
+  loadTopology,
+  MAX_PORT_OFFSET,
+  parseTopology,
+  portOffsetFromEnv,
+  resolveTopologyPath,
+  topologiesDir,
+} from './load';
 export { bootstrapServers, inboundFlows, region, registryUrl } from './lookup';
 export {
   aggregateTopic,

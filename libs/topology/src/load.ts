@@ -28,7 +28,17 @@ export function resolveTopologyPath(nameOrPath: string, repoRoot: string): strin
   return path;
 }
 
-export function loadTopology(nameOrPath: string, repoRoot: string): Topology {
+/**
+ * Loads and validates a topology. Every port in it is moved by `portOffset` — by default
+ * `MERIDIAN_PORT_OFFSET` (0 when unset) — so a second copy of a topology (the test suites', under
+ * their own `MERIDIAN_HOME`) runs beside the user's on a block of ports of its own. Every process
+ * of a local topology inherits the variable, so all of them agree on the block.
+ */
+export function loadTopology(
+  nameOrPath: string,
+  repoRoot: string,
+  opts: { portOffset?: number } = {},
+): Topology {
   const path = resolveTopologyPath(nameOrPath, repoRoot);
   let raw: unknown;
   try {
@@ -40,7 +50,40 @@ export function loadTopology(nameOrPath: string, repoRoot: string): Topology {
       { cause },
     );
   }
-  return parseTopology(raw, path);
+  return parseTopology(shiftPorts(raw, opts.portOffset ?? portOffsetFromEnv()), path);
+}
+
+/** The largest block shift: the shipped topologies' ports stay below 65 535 with it. */
+export const MAX_PORT_OFFSET = 30_000;
+
+/** `MERIDIAN_PORT_OFFSET` as a number; 0 when unset. Throws naming the variable when malformed. */
+export function portOffsetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MERIDIAN_PORT_OFFSET;
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_PORT_OFFSET)
+    throw new TopologyError(
+      'TOPOLOGY_INVALID',
+      `MERIDIAN_PORT_OFFSET must be an integer in 0..${MAX_PORT_OFFSET} (added to every port of the topology), got ${JSON.stringify(raw)}`,
+    );
+  return n;
+}
+
+/** Keys whose numbers are ports, wherever they appear in a topology document. */
+const PORT_KEYS = new Set(['port', 'controllerPort', 'clientPort', 'peerPort', 'wanPortBase', 'controlPort']);
+
+/** A copy of the raw document with every port moved by `offset` (validated afterwards, as ever). */
+function shiftPorts(raw: unknown, offset: number): unknown {
+  if (offset === 0) return raw;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v))
+      out[k] = PORT_KEYS.has(k) && typeof x === 'number' ? x + offset : walk(x);
+    return out;
+  };
+  return walk(raw);
 }
 
 /** Validates a topology object; every message names the offending field. */

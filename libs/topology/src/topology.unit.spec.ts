@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   loadTopology,
+  MAX_PORT_OFFSET,
+  portOffsetFromEnv,
   mirroredHeartbeatsTopic,
   mirrorTargets,
   parseTopology,
@@ -22,9 +24,12 @@ import {
 
 const repoRoot = join(__dirname, '..', '..', '..');
 
+/** The shipped ports, whatever port block this environment runs on (MERIDIAN_PORT_OFFSET). */
+const AS_SHIPPED = { portOffset: 0 };
+
 describe('shipped topologies', () => {
   it('active-active is a full mesh of the three regions', () => {
-    const t = loadTopology('active-active', repoRoot);
+    const t = loadTopology('active-active', repoRoot, AS_SHIPPED);
     expect(t.regions.map((r) => r.name)).toEqual(['us-east', 'us-west', 'eu']);
     expect(t.flows).toHaveLength(6);
     for (const a of t.regions)
@@ -32,7 +37,7 @@ describe('shipped topologies', () => {
   });
 
   it('active-passive has one primary, a quorum member per region, and a full mesh for whoever is promoted', () => {
-    const t = loadTopology('active-passive', repoRoot);
+    const t = loadTopology('active-passive', repoRoot, AS_SHIPPED);
     expect(t.failover).toMatchObject({ primary: 'us-east', mode: 'automatic' });
     expect(t.regions.every((r) => r.etcd)).toBe(true);
     expect(t.flows).toHaveLength(6);
@@ -41,7 +46,7 @@ describe('shipped topologies', () => {
   it('gives MirrorMaker 2 its Connect worker settings under the target prefix, where it reads them', () => {
     // MirrorMakerConfig.workerConfig takes `<target>.` settings (and a few storage prefixes) only:
     // an unprefixed offset.flush.interval.ms left Connect's 60 s between offset-syncs of quiet flows.
-    const t = loadTopology('active-active', repoRoot);
+    const t = loadTopology('active-active', repoRoot, AS_SHIPPED);
     const props = renderMirrorMakerProperties(t, 'eu').split('\n');
     expect(props).toContain('eu.offset.flush.interval.ms = 2000');
     expect(props).toContain('eu.scheduled.rebalance.max.delay.ms = 0');
@@ -51,7 +56,7 @@ describe('shipped topologies', () => {
   it.each(['active-active', 'active-passive'])(
     'the committed MirrorMaker 2 properties of %s are current',
     (name) => {
-      const t = loadTopology(name, repoRoot);
+      const t = loadTopology(name, repoRoot, AS_SHIPPED);
       for (const target of mirrorTargets(t)) {
         const committed = readFileSync(
           join(repoRoot, 'mirrormaker', 'generated', name, `mm2-${target}.properties`),
@@ -101,12 +106,37 @@ describe('topology validation', () => {
   });
 
   it('names a missing topology and what is available', () => {
-    expect(() => loadTopology('nope', repoRoot)).toThrow(/topology "nope" not found/);
+    expect(() => loadTopology('nope', repoRoot, AS_SHIPPED)).toThrow(/topology "nope" not found/);
+  });
+
+  it('moves every port by the port block (MERIDIAN_PORT_OFFSET), and refuses a malformed one by name', () => {
+    const base = loadTopology('active-active', repoRoot, AS_SHIPPED);
+    const moved = loadTopology('active-active', repoRoot, { portOffset: 500 });
+    const portsOf = (t: typeof base): number[] => [
+      ...t.regions.flatMap((r) => [
+        r.kafka.port,
+        r.kafka.controllerPort,
+        r.registry!.port,
+        r.profileService!.port,
+        r.projector!.port,
+        r.etcd!.clientPort,
+        r.etcd!.peerPort,
+        r.wanPortBase!,
+      ]),
+      t.monitor!.port,
+      t.gateway!.port,
+      t.wan!.controlPort,
+    ];
+    expect(portsOf(moved)).toEqual(portsOf(base).map((p) => p + 500));
+    expect(portOffsetFromEnv({})).toBe(0);
+    expect(portOffsetFromEnv({ MERIDIAN_PORT_OFFSET: '500' })).toBe(500);
+    for (const bad of ['-1', '1.5', 'ten', String(MAX_PORT_OFFSET + 1)])
+      expect(() => portOffsetFromEnv({ MERIDIAN_PORT_OFFSET: bad })).toThrow(/MERIDIAN_PORT_OFFSET must be/);
   });
 });
 
 describe('rendering', () => {
-  const t = loadTopology('active-active', repoRoot);
+  const t = loadTopology('active-active', repoRoot, AS_SHIPPED);
 
   it('enables exactly the inbound flows of the target and lists every cluster', () => {
     const eu = renderMirrorMakerProperties(t, 'eu');
@@ -143,7 +173,7 @@ describe('rendering', () => {
 });
 
 describe('the WAN between regions', () => {
-  const t = loadTopology('active-active', repoRoot);
+  const t = loadTopology('active-active', repoRoot, AS_SHIPPED);
 
   it("a broker listens once per remote region and advertises that link's proxy there", () => {
     const p = renderBrokerProperties(t, region(t, 'us-east'), { dataDir: '/d' });
@@ -201,7 +231,7 @@ describe('the WAN between regions', () => {
 describe('port choice', () => {
   it.each(['active-active', 'active-passive'])('%s listens only below the ephemeral port range', (name) => {
     // An outgoing connection may take any port in 32768–60999 and block a later listen (EADDRINUSE).
-    const t = loadTopology(name, repoRoot);
+    const t = loadTopology(name, repoRoot, AS_SHIPPED);
     const ports = t.regions.flatMap((r) => [
       r.kafka.port,
       r.kafka.controllerPort,
