@@ -95,32 +95,19 @@ async function openTarget(store: ProjectionStore, o: ReplayOptions): Promise<voi
   }
 }
 
-/**
- * Rebuilds state from one region's history into a store, reading the region's cluster with a
- * consumer group of its own (never committing, never the live system's) and never writing to Kafka.
- * It reads up to the end offsets seen when it starts, so it terminates while the system keeps going.
- */
-export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
-  const t0 = Date.now();
-  const store = createProjectionStore(o.store);
-  try {
-    await openTarget(store, o);
-    if (o.inPlace) {
-      await store.truncate();
-    } else if ((await store.positions()).length > 0) {
-      throw new ReplayError(
-        'TARGET_NOT_EMPTY',
-        'the target store already holds state: give a fresh SQLite file or PostgreSQL schema (or --in-place with the live projector stopped)',
-      );
-    }
+/** Where the history of each source partition starts and ends (`topic:partition` → offset). */
+interface HistoryRange {
+  start: Map<string, bigint>;
+  end: Map<string, bigint>;
+  /** Records in [start, end) over every partition. */
+  total: number;
+}
 
-    const kafka = new Kafka({
-      clientId: `meridian-replay-${o.region}`,
-      brokers: o.brokers,
-      logLevel: logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
+/** The end offsets seen now (so the replay terminates) and the start each `o.from` asks for. */
+async function historyRange(kafka: Kafka, o: ReplayOptions): Promise<HistoryRange> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
     const pattern = o.topics ?? sourceTopicPattern(AGGREGATE_TYPES);
     const topics = (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
     const start = new Map<string, bigint>();
@@ -139,122 +126,190 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
         start.set(k, s);
       }
     }
-    await admin.disconnect();
     const total = [...end].reduce((n, [k, e]) => n + Number(e > start.get(k)! ? e - start.get(k)! : 0n), 0);
+    return { start, end, total };
+  } finally {
+    await admin.disconnect();
+  }
+}
 
-    const report = (p: readonly Poison[]) => {
-      // One append per batch, not per record.
-      if (o.reportFile && p.length > 0)
-        appendFileSync(
-          o.reportFile,
-          p
-            .map(
-              (x) =>
-                `${JSON.stringify({ topic: x.topic, partition: x.partition, offset: x.record.offset, code: x.code, reason: x.reason })}\n`,
-            )
-            .join(''),
-        );
-      if (o.strict && p.length > 0) {
-        throw new ReplayError(
-          'STRICT_POISON',
-          `${p[0]!.code} at ${p[0]!.topic}:${p[0]!.partition}@${p[0]!.record.offset}: ${p[0]!.reason}`,
-        );
-      }
-    };
-    const ndjson = o.exportNdjson ? new NdjsonExport(o.exportNdjson) : undefined;
-    const avro = o.exportAvroDir ? new AvroContainerExport(o.exportAvroDir) : undefined;
-    const types = o.aggregateTypes ? new Set(o.aggregateTypes) : undefined;
-    const ids = o.aggregateIds ? new Set(o.aggregateIds) : undefined;
-    const include = (e: MeridianEvent) =>
-      (o.untilMs === undefined || e.envelope.hlc.wallMs <= o.untilMs) &&
-      (!types || types.has(e.envelope.aggregateType)) &&
-      (!ids || ids.has(e.envelope.aggregateId));
-    const engine = new ProjectionEngine({
-      region: o.region,
-      store,
-      serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: o.registryUrl }) }),
-      models: o.models ?? [profileModel],
-      deadLetter: { send: async (p) => report(p) },
-      // The live projector's rule, from each record alone: replay dead-letters what it dead-lettered.
-      maxForwardSkewMs: o.maxForwardSkewMs ?? DEFAULT_MAX_FORWARD_SKEW_MS,
-      maxRetryMs: 0,
-      include,
-      onEvent: (e, src) => {
-        ndjson?.write(e, src);
-        avro?.write(e);
-      },
+/** Poison goes to the report file (one append per batch), or stops a strict replay. */
+function poisonReport(o: ReplayOptions): (p: readonly Poison[]) => void {
+  return (p) => {
+    if (o.reportFile && p.length > 0)
+      appendFileSync(
+        o.reportFile,
+        p
+          .map(
+            (x) =>
+              `${JSON.stringify({ topic: x.topic, partition: x.partition, offset: x.record.offset, code: x.code, reason: x.reason })}\n`,
+          )
+          .join(''),
+      );
+    if (o.strict && p.length > 0) {
+      throw new ReplayError(
+        'STRICT_POISON',
+        `${p[0]!.code} at ${p[0]!.topic}:${p[0]!.partition}@${p[0]!.record.offset}: ${p[0]!.reason}`,
+      );
+    }
+  };
+}
+
+/** The live projector's engine, with the replay's filter, its exports and its poison report. */
+function replayEngine(
+  store: ProjectionStore,
+  o: ReplayOptions,
+  exports: { ndjson?: NdjsonExport; avro?: AvroContainerExport },
+): ProjectionEngine {
+  const types = o.aggregateTypes ? new Set(o.aggregateTypes) : undefined;
+  const ids = o.aggregateIds ? new Set(o.aggregateIds) : undefined;
+  const include = (e: MeridianEvent) =>
+    (o.untilMs === undefined || e.envelope.hlc.wallMs <= o.untilMs) &&
+    (!types || types.has(e.envelope.aggregateType)) &&
+    (!ids || ids.has(e.envelope.aggregateId));
+  const report = poisonReport(o);
+  return new ProjectionEngine({
+    region: o.region,
+    store,
+    serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: o.registryUrl }) }),
+    models: o.models ?? [profileModel],
+    deadLetter: { send: async (p) => report(p) },
+    // The live projector's rule, from each record alone: replay dead-letters what it dead-lettered.
+    maxForwardSkewMs: o.maxForwardSkewMs ?? DEFAULT_MAX_FORWARD_SKEW_MS,
+    maxRetryMs: 0,
+    include,
+    onEvent: (e, src) => {
+      exports.ndjson?.write(e, src);
+      exports.avro?.write(e);
+    },
+  });
+}
+
+/** What consuming the range added up to, and when its first and last batches were. */
+interface Consumed {
+  duplicates: number;
+  firstBatchAt?: number;
+  lastBatchAt?: number;
+}
+
+/**
+ * Reads [start, end) of every partition through the projector's one batch loop (bounded mode),
+ * with a consumer group of its own that never commits; resolves once every partition reached its end.
+ */
+async function consumeRange(
+  kafka: Kafka,
+  engine: ProjectionEngine,
+  range: HistoryRange,
+  progress: ReplayProgress,
+  onBatch: () => void,
+): Promise<Consumed> {
+  const { start, end } = range;
+  const out: Consumed = { duplicates: 0 };
+  const pending = new Set([...end].filter(([k, e]) => e > start.get(k)!).map(([k]) => k));
+  if (pending.size === 0) return out;
+  const consumer = kafka.consumer({
+    groupId: `meridian-replay-${randomUUID()}`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
+  let fail: (e: unknown) => void = () => undefined;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const loop = engineBatchLoop(consumer, {
+    engine,
+    startOf: (topic, partition) => String(start.get(`${topic}:${partition}`) ?? 0n),
+    endOf: (topic, partition) => end.get(`${topic}:${partition}`) ?? 0n,
+    onBatch: (b) => {
+      progress.read += b.read;
+      progress.applied += b.out.applied;
+      progress.skipped += b.out.skipped;
+      progress.deadLettered += b.out.deadLettered;
+      out.duplicates += b.out.duplicates;
+      out.lastBatchAt = Date.now();
+      onBatch();
+      const k = `${b.topic}:${b.partition}`;
+      if (b.reached >= (end.get(k) ?? 0n) && pending.delete(k) && pending.size === 0) finish();
+    },
+    onError: (e) => {
+      fail(e);
+      return true;
+    },
+  });
+  // The rate is counted from the first batch, as a raw consume's is: not the group join before it.
+  const eachBatch: typeof loop = async (payload) => {
+    out.firstBatchAt ??= Date.now();
+    return loop(payload);
+  };
+  await consumer.connect();
+  try {
+    await consumer.subscribe({
+      topics: [...new Set([...pending].map((k) => k.slice(0, k.lastIndexOf(':'))))],
+      fromBeginning: true,
     });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await finished;
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/**
+ * Rebuilds state from one region's history into a store, reading the region's cluster with a
+ * consumer group of its own (never committing, never the live system's) and never writing to Kafka.
+ * It reads up to the end offsets seen when it starts, so it terminates while the system keeps going.
+ */
+export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
+  const t0 = Date.now();
+  const store = createProjectionStore(o.store);
+  try {
+    await openTarget(store, o);
+    if (o.inPlace) {
+      await store.truncate();
+    } else if ((await store.positions()).length > 0) {
+      throw new ReplayError(
+        'TARGET_NOT_EMPTY',
+        'the target store already holds state: give a fresh SQLite file or PostgreSQL schema (or --in-place with the live projector stopped)',
+      );
+    }
+    const kafka = new Kafka({
+      clientId: `meridian-replay-${o.region}`,
+      brokers: o.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const range = await historyRange(kafka, o);
+    const exports = {
+      ...(o.exportNdjson ? { ndjson: new NdjsonExport(o.exportNdjson) } : {}),
+      ...(o.exportAvroDir ? { avro: new AvroContainerExport(o.exportAvroDir) } : {}),
+    };
+    const engine = replayEngine(store, o, exports);
     await engine.start();
 
     const progress: ReplayProgress = {
       read: 0,
-      total,
+      total: range.total,
       applied: 0,
       skipped: 0,
       deadLettered: 0,
       elapsedMs: 0,
     };
-    let duplicates = 0;
-    let firstBatchAt: number | undefined;
-    let lastBatchAt: number | undefined;
-    const pending = new Set([...end].filter(([k, e]) => e > start.get(k)!).map(([k]) => k));
-    if (pending.size > 0) {
-      const consumer = kafka.consumer({
-        groupId: `meridian-replay-${randomUUID()}`,
-        maxBytesPerPartition: 4 * 1024 * 1024,
-      });
-      let fail: (e: unknown) => void = () => undefined;
-      let finish: () => void = () => undefined;
-      const finished = new Promise<void>((resolve, reject) => {
-        finish = resolve;
-        fail = reject;
-      });
-      const loop = engineBatchLoop(consumer, {
-        engine,
-        startOf: (topic, partition) => String(start.get(`${topic}:${partition}`) ?? 0n),
-        endOf: (topic, partition) => end.get(`${topic}:${partition}`) ?? 0n,
-        onBatch: (b) => {
-          progress.read += b.read;
-          progress.applied += b.out.applied;
-          progress.skipped += b.out.skipped;
-          progress.deadLettered += b.out.deadLettered;
-          duplicates += b.out.duplicates;
-          lastBatchAt = Date.now();
-          progress.elapsedMs = lastBatchAt - t0;
-          o.onProgress?.({ ...progress });
-          const k = `${b.topic}:${b.partition}`;
-          if (b.reached >= (end.get(k) ?? 0n) && pending.delete(k) && pending.size === 0) finish();
-        },
-        onError: (e) => {
-          fail(e);
-          return true;
-        },
-      });
-      await consumer.connect();
-      await consumer.subscribe({
-        topics: [...new Set([...pending].map((k) => k.slice(0, k.lastIndexOf(':'))))],
-        fromBeginning: true,
-      });
-      // The rate is counted from the first batch, as a raw consume is: not the group join before it.
-      const eachBatch: typeof loop = async (payload) => {
-        firstBatchAt ??= Date.now();
-        return loop(payload);
-      };
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-      try {
-        await finished;
-      } finally {
-        await consumer.disconnect();
-      }
-    }
-    await ndjson?.close();
-    await avro?.close();
+    const consumed = await consumeRange(kafka, engine, range, progress, () => {
+      progress.elapsedMs = Date.now() - t0;
+      o.onProgress?.({ ...progress });
+    });
+    await exports.ndjson?.close();
+    await exports.avro?.close();
     progress.elapsedMs = Date.now() - t0;
     o.onProgress?.({ ...progress });
-    const applyMs = firstBatchAt === undefined || lastBatchAt === undefined ? 0 : lastBatchAt - firstBatchAt;
+    const applyMs =
+      consumed.firstBatchAt === undefined || consumed.lastBatchAt === undefined
+        ? 0
+        : consumed.lastBatchAt - consumed.firstBatchAt;
     return {
       ...progress,
-      duplicates,
+      duplicates: consumed.duplicates,
       applyMs,
       eventsPerSecond: progress.read / Math.max(0.001, applyMs / 1000),
       digest: await store.stateDigest(),
