@@ -357,10 +357,132 @@ export interface LatencySvgOptions {
   height?: number;
 }
 
+/** The chart's geometry: the plot area inside the margins, and the two value → pixel maps. */
+interface Frame {
+  W: number;
+  H: number;
+  M: { top: number; right: number; bottom: number; left: number };
+  pw: number;
+  ph: number;
+  X: (v: number) => number;
+  Y: (share: number) => number;
+}
+
+/** Histogram: 40 equal bins (log bins on a log axis) from the least sample to the greatest. */
+function histogramBars(s: readonly number[], axis: Axis, f: Frame): { bars: string[]; top: number } {
+  const BINS = 40;
+  const f0 = axis.frac(s[0] as number);
+  const fw = Math.max(1e-9, axis.frac(s[s.length - 1] as number) - f0) / BINS;
+  const counts = new Array<number>(BINS).fill(0);
+  for (const v of s) counts[Math.min(BINS - 1, Math.max(0, Math.floor((axis.frac(v) - f0) / fw)))]! += 1;
+  const top = Math.max(...counts);
+  const bars = counts
+    .map((c, i) => {
+      if (c === 0) return '';
+      const x0 = f.M.left + f.pw * (f0 + i * fw);
+      const h = (f.ph * c) / top;
+      const w = Math.max(0.5, f.pw * fw - 1);
+      return `<rect x="${n2(x0 + 0.5)}" y="${n2(f.M.top + f.ph - h)}" width="${n2(w)}" height="${n2(h)}"/>`;
+    })
+    .filter((r) => r !== '');
+  return { bars, top };
+}
+
+/** Empirical CDF as a step line; beyond 2,000 samples, 1,000 evenly spaced order statistics. */
+function cdfPoints(s: readonly number[], f: Frame): string[] {
+  const pts: string[] = [];
+  if (s.length <= 2000) {
+    pts.push(`${n2(f.X(s[0] as number))},${n2(f.Y(0))}`);
+    for (let i = 0; i < s.length; i++) {
+      const x = n2(f.X(s[i] as number));
+      pts.push(`${x},${n2(f.Y(i / s.length))}`, `${x},${n2(f.Y((i + 1) / s.length))}`);
+    }
+  } else {
+    for (let k = 0; k <= 1000; k++) {
+      const q = k / 1000;
+      const v = s[Math.min(s.length - 1, Math.round(q * (s.length - 1)))] as number;
+      pts.push(`${n2(f.X(v))},${n2(f.Y(q))}`);
+    }
+  }
+  pts.push(`${n2(f.M.left + f.pw)},${n2(f.Y(1))}`);
+  return pts;
+}
+
+/** Grid lines and the three axes' labels (latency, cumulative %, samples per bin). */
+function gridAndLabels(axis: Axis, f: Frame, top: number): { grid: string[]; labels: string[] } {
+  const { M, pw, ph, X, Y } = f;
+  const grid: string[] = [];
+  const labels: string[] = [];
+  for (const t of axis.ticks) {
+    const x = n2(X(t));
+    grid.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}"/>`);
+    labels.push(`<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle">${esc(tickLabel(t))}</text>`);
+  }
+  for (const share of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
+    const y = n2(Y(share));
+    grid.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}"/>`);
+    labels.push(
+      `<text x="${M.left - 6}" y="${y}" dy="4" text-anchor="end">${tickLabel(share * 100)}%</text>`,
+    );
+  }
+  for (const share of [0, 0.5, 1])
+    labels.push(
+      `<text x="${M.left + pw + 6}" y="${n2(Y(share))}" dy="4" text-anchor="start">${tickLabel(Math.round(top * share))}</text>`,
+    );
+  return { grid, labels };
+}
+
+/** Dashed markers at p50 and p99, a solid one at the floor; labels in rows above the plot. */
+function markerGroups(d: BenchDistribution, stats: DistributionStats, f: Frame): string[] {
+  const floor = d.floor && Number.isFinite(d.floor.value) ? d.floor : undefined;
+  const markers: { cls: string; label: string; v: number; color: string; dash: string; row: number }[] = [];
+  if (floor)
+    markers.push({
+      cls: 'floor',
+      label: `floor: ${floor.name} ${fmt(floor.value)} ${d.unit}`,
+      v: floor.value,
+      color: '#111827',
+      dash: '',
+      row: 0,
+    });
+  markers.push(
+    {
+      cls: 'p50',
+      label: `p50 ${fmt(stats.p50)} ${d.unit}`,
+      v: stats.p50,
+      color: '#2563eb',
+      dash: '6 4',
+      row: 1,
+    },
+    {
+      cls: 'p99',
+      label: `p99 ${fmt(stats.p99)} ${d.unit}`,
+      v: stats.p99,
+      color: '#dc2626',
+      dash: '6 4',
+      row: 2,
+    },
+  );
+  return markers.map((m) => {
+    const x = f.X(m.v);
+    const y = f.M.top - 8 - (2 - m.row) * 14;
+    const right = x + m.label.length * 6.6 + 6 > f.W - 4;
+    const dash = m.dash ? ` stroke-dasharray="${m.dash}"` : '';
+    return [
+      `<g class="marker ${m.cls}" data-marker="${m.cls}" data-value="${m.v}">`,
+      `<line x1="${n2(x)}" y1="${n2(y + 3)}" x2="${n2(x)}" y2="${f.M.top + f.ph}" stroke="${m.color}" stroke-width="${m.cls === 'floor' ? 2 : 1.5}"${dash}/>`,
+      `<text x="${n2(right ? x - 4 : x + 4)}" y="${n2(y)}" text-anchor="${right ? 'end' : 'start'}" fill="${m.color}">${esc(m.label)}</text>`,
+      '</g>',
+    ].join('');
+  });
+}
+
 /**
  * The latency chart of one distribution: a histogram of the samples (bars, right axis: samples per
  * bin) under their cumulative distribution (line, left axis: % of samples at or below), on a log or
- * linear latency axis, with dashed markers at p50 and p99 and a solid one at the floor.
+ * linear latency axis, with dashed markers at p50 and p99 and a solid one at the floor. Hand-written
+ * SVG rather than a chart library: the charts are static files for the repository, and a library
+ * that renders SVG without a browser (vega's, for one) would bring a large tree for four shapes.
  */
 export function latencySvg(d: BenchDistribution, opts: LatencySvgOptions = {}): string {
   const W = opts.width ?? 760;
@@ -391,105 +513,17 @@ export function latencySvg(d: BenchDistribution, opts: LatencySvgOptions = {}): 
   const max = Math.max(s[s.length - 1] as number, floor?.value ?? -Infinity);
   const wantLog = opts.scale === 'log' || (opts.scale !== 'linear' && min > 0 && max / min >= 10);
   const axis = wantLog && min > 0 ? logAxis(min, max) : linearAxis(min, max);
-  const X = (v: number): number => M.left + pw * Math.min(1, Math.max(0, axis.frac(v)));
-  const Y = (share: number): number => M.top + ph * (1 - share);
-
-  // Histogram: 40 equal bins (log bins on a log axis) from the least sample to the greatest.
-  const BINS = 40;
-  const f0 = axis.frac(s[0] as number);
-  const fw = Math.max(1e-9, axis.frac(s[s.length - 1] as number) - f0) / BINS;
-  const counts = new Array<number>(BINS).fill(0);
-  for (const v of s) counts[Math.min(BINS - 1, Math.max(0, Math.floor((axis.frac(v) - f0) / fw)))]! += 1;
-  const top = Math.max(...counts);
-  const bars = counts
-    .map((c, i) => {
-      if (c === 0) return '';
-      const x0 = M.left + pw * (f0 + i * fw);
-      const h = (ph * c) / top;
-      const w = Math.max(0.5, pw * fw - 1);
-      return `<rect x="${n2(x0 + 0.5)}" y="${n2(M.top + ph - h)}" width="${n2(w)}" height="${n2(h)}"/>`;
-    })
-    .filter((r) => r !== '');
-
-  // Empirical CDF as a step line; beyond 2,000 samples, 1,000 evenly spaced order statistics.
-  const pts: string[] = [];
-  if (s.length <= 2000) {
-    pts.push(`${n2(X(s[0] as number))},${n2(Y(0))}`);
-    for (let i = 0; i < s.length; i++) {
-      const x = n2(X(s[i] as number));
-      pts.push(`${x},${n2(Y(i / s.length))}`, `${x},${n2(Y((i + 1) / s.length))}`);
-    }
-  } else {
-    for (let k = 0; k <= 1000; k++) {
-      const q = k / 1000;
-      const v = s[Math.min(s.length - 1, Math.round(q * (s.length - 1)))] as number;
-      pts.push(`${n2(X(v))},${n2(Y(q))}`);
-    }
-  }
-  pts.push(`${n2(M.left + pw)},${n2(Y(1))}`);
-
-  const grid: string[] = [];
-  const xLabels: string[] = [];
-  for (const t of axis.ticks) {
-    const x = n2(X(t));
-    grid.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${M.top + ph}"/>`);
-    xLabels.push(`<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle">${esc(tickLabel(t))}</text>`);
-  }
-  const yLabels: string[] = [];
-  for (const share of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
-    const y = n2(Y(share));
-    grid.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}"/>`);
-    yLabels.push(
-      `<text x="${M.left - 6}" y="${y}" dy="4" text-anchor="end">${tickLabel(share * 100)}%</text>`,
-    );
-  }
-  const countLabels = [0, 0.5, 1].map(
-    (f) =>
-      `<text x="${M.left + pw + 6}" y="${n2(Y(f))}" dy="4" text-anchor="start">${tickLabel(Math.round(top * f))}</text>`,
-  );
-
-  // Markers: label rows above the plot, so close markers do not overwrite each other.
-  const markers: { cls: string; label: string; v: number; color: string; dash: string; row: number }[] = [];
-  if (floor)
-    markers.push({
-      cls: 'floor',
-      label: `floor: ${floor.name} ${fmt(floor.value)} ${d.unit}`,
-      v: floor.value,
-      color: '#111827',
-      dash: '',
-      row: 0,
-    });
-  markers.push(
-    {
-      cls: 'p50',
-      label: `p50 ${fmt(stats.p50)} ${d.unit}`,
-      v: stats.p50,
-      color: '#2563eb',
-      dash: '6 4',
-      row: 1,
-    },
-    {
-      cls: 'p99',
-      label: `p99 ${fmt(stats.p99)} ${d.unit}`,
-      v: stats.p99,
-      color: '#dc2626',
-      dash: '6 4',
-      row: 2,
-    },
-  );
-  const markerSvg = markers.map((m) => {
-    const x = X(m.v);
-    const y = M.top - 8 - (2 - m.row) * 14;
-    const right = x + m.label.length * 6.6 + 6 > W - 4;
-    const dash = m.dash ? ` stroke-dasharray="${m.dash}"` : '';
-    return [
-      `<g class="marker ${m.cls}" data-marker="${m.cls}" data-value="${m.v}">`,
-      `<line x1="${n2(x)}" y1="${n2(y + 3)}" x2="${n2(x)}" y2="${M.top + ph}" stroke="${m.color}" stroke-width="${m.cls === 'floor' ? 2 : 1.5}"${dash}/>`,
-      `<text x="${n2(right ? x - 4 : x + 4)}" y="${n2(y)}" text-anchor="${right ? 'end' : 'start'}" fill="${m.color}">${esc(m.label)}</text>`,
-      '</g>',
-    ].join('');
-  });
-
+  const f: Frame = {
+    W,
+    H,
+    M,
+    pw,
+    ph,
+    X: (v) => M.left + pw * Math.min(1, Math.max(0, axis.frac(v))),
+    Y: (share) => M.top + ph * (1 - share),
+  };
+  const { bars, top } = histogramBars(s, axis, f);
+  const { grid, labels } = gridAndLabels(axis, f, top);
   const summary =
     `n = ${stats.count.toLocaleString('en-US')} · min ${fmt(stats.min)} · p50 ${fmt(stats.p50)} · ` +
     `p90 ${fmt(stats.p90)} · p99 ${fmt(stats.p99)} · max ${fmt(stats.max)} ${d.unit}`;
@@ -498,10 +532,10 @@ export function latencySvg(d: BenchDistribution, opts: LatencySvgOptions = {}): 
     `<text x="${W / 2}" y="42" text-anchor="middle" fill="#4b5563">${esc(summary)}</text>`,
     `<g stroke="#e5e7eb" stroke-width="1">${grid.join('')}</g>`,
     `<g class="histogram" fill="#93c5fd" fill-opacity="0.55">${bars.join('')}</g>`,
-    `<polyline class="cdf" fill="none" stroke="#1e3a8a" stroke-width="2" stroke-linejoin="round" points="${pts.join(' ')}"/>`,
+    `<polyline class="cdf" fill="none" stroke="#1e3a8a" stroke-width="2" stroke-linejoin="round" points="${cdfPoints(s, f).join(' ')}"/>`,
     `<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#9ca3af"/>`,
-    `<g fill="#374151" font-size="11">${xLabels.join('')}${yLabels.join('')}${countLabels.join('')}</g>`,
-    ...markerSvg,
+    `<g fill="#374151" font-size="11">${labels.join('')}</g>`,
+    ...markerGroups(d, stats, f),
     `<text x="${M.left + pw / 2}" y="${H - 14}" text-anchor="middle" fill="#111827">latency (${d.unit}, ${axis.kind} scale)</text>`,
     `<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#1e3a8a">samples at or below (%, line)</text>`,
     `<text transform="translate(${W - 12} ${M.top + ph / 2}) rotate(90)" text-anchor="middle" fill="#2563eb">samples per bin (bars)</text>`,
