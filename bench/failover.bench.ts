@@ -24,7 +24,7 @@ export default async function failoverBench(): Promise<BenchReport> {
   const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
   const t = stack.currentTopology();
   if (!t?.gateway)
-    throw new Error('bring a topology with a gateway up first (npm start, or local up -t active-passive)');
+    throw new Error('the topology has no gateway: run on active-active, or BENCH_TOPOLOGY=active-passive');
   const phaseA = t.failover !== undefined;
   const names = t.regions.map((r) => r.name);
   const results: DrillResult[] = [];

@@ -9,9 +9,12 @@
  * overrides the folder). A bench that throws is recorded as failed, the others still run, and the
  * process exits non-zero.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { findRepoRoot } from '@meridian/topology';
+// The file, not @meridian/testing: its index reads the topology's ports when loaded, before the block is set.
+import { useTestTopology } from '../dev/testing/src/test-topology';
 import {
   fmt,
   gitInfo,
@@ -63,8 +66,53 @@ async function prettify(paths: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * The benches run on the test suites' own topology (home `.meridian-test`, ports +500), started
+ * here when it is not up (`BENCH_TOPOLOGY`, default active-active) and stopped after, so a topology
+ * the user runs is never touched; `MERIDIAN_BENCH_TOPOLOGY=existing` measures the one that is up.
+ * Returns how to stop what it started.
+ */
+function ownTopology(root: string): () => void {
+  if (process.env.MERIDIAN_BENCH_TOPOLOGY === 'existing') return () => undefined;
+  // Before any bench module loads: they read the topology (and its ports) when imported.
+  useTestTopology();
+  const cli = (args: string[], capture = false): string =>
+    execFileSync('node', [join(root, 'bin', 'meridian.js'), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    }) ?? '';
+  const wanted = process.env.BENCH_TOPOLOGY ?? 'active-active';
+  let status: { up: boolean; topology?: string; processes: unknown[] };
+  try {
+    status = JSON.parse(cli(['local', 'status', '--json'], true)) as typeof status;
+  } catch (e) {
+    status = JSON.parse(
+      String((e as { stdout?: string }).stdout ?? '{"up":false,"processes":[]}'),
+    ) as typeof status;
+  }
+  if (status.up && status.topology === wanted) return () => undefined;
+  if (status.processes.length > 0) cli(['local', 'down']);
+  console.log(`[bench] starting the benches' own ${wanted} topology (${process.env.MERIDIAN_HOME})`);
+  cli(['local', 'up', '--topology', wanted]);
+  return () => void cli(['local', 'down']);
+}
+
 async function main(): Promise<void> {
   const filters = process.argv.slice(2);
+  const root = findRepoRoot(__dirname);
+  const needsTopology = filters.length === 0 || !filters.every((f) => OFFLINE.some((b) => b.includes(f)));
+  const stop = needsTopology ? ownTopology(root) : () => undefined;
+  try {
+    await runBenches(filters, root);
+  } finally {
+    stop();
+  }
+}
+
+/** Benches that start nothing and dial nothing but PostgreSQL: no topology needed for them alone. */
+const OFFLINE = ['engine', 'merge', 'serde', 'store'];
+
+async function runBenches(filters: string[], root: string): Promise<void> {
   const date = new Date();
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.js'))
@@ -86,7 +134,6 @@ async function main(): Promise<void> {
       console.error(e);
     }
   }
-  const root = findRepoRoot(__dirname);
   const dir = process.env.MERIDIAN_BENCH_RESULTS_DIR || join(root, 'bench', 'results');
   const written = writeResults(dir, results, { date, filters, machine: machineInfo(), git: gitInfo(root) });
   await prettify(written).catch((e: unknown) => console.warn(`(results left unformatted: ${String(e)})`));

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useTestTopology } from './support/test-topology';
+import { useTestTopology } from '../dev/testing/src/test-topology';
 
 const cli = join(__dirname, '..', 'bin', 'meridian.js');
 

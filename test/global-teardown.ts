@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useTestTopology } from './support/test-topology';
+import { useTestTopology } from '../dev/testing/src/test-topology';
 
 export default function globalTeardown(): void {
   useTestTopology();

@@ -1,4 +1,4 @@
-import { useTestTopology } from './support/test-topology';
+import { useTestTopology } from '../dev/testing/src/test-topology';
 
 // Integration tests wait on real brokers and MirrorMaker 2: generous per-test deadline.
 jest.setTimeout(180_000);

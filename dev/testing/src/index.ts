@@ -25,3 +25,4 @@ export {
 export { regionOutage, runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
 export { ensurePrimary, localUp, meridian, quorumVia } from './stack';
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';
+export { TEST_PORT_OFFSET, testTopologyEnv, useTestTopology } from './test-topology';
