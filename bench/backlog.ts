@@ -8,6 +8,15 @@ import type { MeridianEvent } from '@meridian/contract';
 import { PROFILE } from '@meridian/domain';
 
 export const AGGREGATES = 5_000;
+
+/** A bench's size knob from the environment: a positive integer, or the default. */
+export function positiveInt(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
+}
 const REGION = 'us-east';
 const NS = 'io.meridian.profile.v1';
 

@@ -18,7 +18,7 @@ import { EventSerde, InMemorySchemaRegistry } from '@meridian/contract';
 import { profileModel } from '@meridian/domain';
 import { ProjectionEngine, type Poison, type RawRecord } from '@meridian/projector';
 import { createProjectionStore, type StoreConfig } from '@meridian/store';
-import { AGGREGATES, backlogEvent, backlogWallBase, backlogWriters } from './backlog';
+import { AGGREGATES, backlogEvent, backlogWallBase, backlogWriters, positiveInt } from './backlog';
 import type { BenchLine, BenchReport } from './run';
 
 const EVENTS = positiveInt('BENCH_ENGINE_EVENTS', 500_000);
@@ -30,14 +30,6 @@ const CACHE =
   process.env.BENCH_ENGINE_DOCUMENT_CACHE === undefined
     ? {}
     : { documentCacheSize: Number(process.env.BENCH_ENGINE_DOCUMENT_CACHE) };
-
-function positiveInt(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 interface Batch {
   partition: number;

@@ -34,7 +34,14 @@ import { PROFILE, profileModel } from '@meridian/domain';
 import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge';
 import { engineBatchLoop, ProjectionEngine, type Poison } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
-import { AGGREGATES, backlogEvent, backlogWallBase, backlogWriters, type AggregateWriters } from './backlog';
+import {
+  AGGREGATES,
+  backlogEvent,
+  backlogWallBase,
+  backlogWriters,
+  positiveInt,
+  type AggregateWriters,
+} from './backlog';
 import type { BenchLine, BenchReport } from './run';
 import { LOCAL_REGIONS, LOCAL_REGISTRIES } from '@meridian/testing';
 
@@ -50,14 +57,6 @@ const REGION = 'us-east';
 const FETCH = { maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 50 } as const;
 const PRODUCE_CHUNK = 5_000;
 const PRODUCE_IN_FLIGHT = 4;
-
-function positiveInt(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return n;
-}
 
 /** Produces `events` encoded profile events over AGGREGATES aggregates (also used by the replay bench). */
 export async function produceBacklog(

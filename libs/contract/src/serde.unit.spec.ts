@@ -31,6 +31,24 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a ContractError');
 }
 
+/**
+ * A TagAdded written by a newer writer version (an added `source` field) in `east`, that version
+ * registered in `eu` too: eu knows it only by fingerprint, through its registry.
+ */
+async function writtenByTagV2(
+  east: InMemorySchemaRegistry,
+  eu: InMemorySchemaRegistry,
+  tag: MeridianEvent,
+): Promise<{ value: Buffer; headers: Record<string, string> }> {
+  const v2 = variant(generatedReaders().find((r) => r.fullName === tag.type) as ReaderSchema, (f) => [
+    ...f,
+    { name: 'source', type: 'string', default: 'web', doc: 'Where the tag was added.' },
+  ]);
+  const eastV2 = new EventSerde({ registry: east, readers: [v2], autoRegister: true });
+  await eu.register(tag.type, v2.text);
+  return eastV2.encode({ ...tag, source: 'app' } as unknown as MeridianEvent);
+}
+
 describe('EventSerde', () => {
   it('round-trips every event type in Confluent wire format, with the identity headers', async () => {
     const { serde, registry } = await region('us-east', 1);
@@ -74,13 +92,7 @@ describe('EventSerde', () => {
     expect(await eu.serde.decode(out.value, out.headers, MIRRORED)).toEqual(tag);
 
     // A different writer version, known to eu's registry only by fingerprint: resolved via listVersions.
-    const v2 = variant(generatedReaders().find((r) => r.fullName === tag.type) as ReaderSchema, (f) => [
-      ...f,
-      { name: 'source', type: 'string', default: 'web', doc: 'Where the tag was added.' },
-    ]);
-    const eastV2 = new EventSerde({ registry: east.registry, readers: [v2], autoRegister: true });
-    await eu.registry.register(tag.type, v2.text);
-    const written = await eastV2.encode({ ...tag, source: 'app' } as unknown as MeridianEvent);
+    const written = await writtenByTagV2(east.registry, eu.registry, tag);
     const freshEu = new EventSerde({ registry: eu.registry });
     expect(await freshEu.decode(written.value, written.headers, MIRRORED)).toEqual(tag);
   });
@@ -93,13 +105,7 @@ describe('EventSerde', () => {
     // This build's own schema: known by fingerprint in any region, no registry call.
     expect(eu.serde.decodeKnown(out.value, out.headers, MIRRORED)).toEqual(tag);
     // A writer version this process has not met yet: undefined (ask the registry), then known.
-    const v2 = variant(generatedReaders().find((r) => r.fullName === tag.type) as ReaderSchema, (f) => [
-      ...f,
-      { name: 'source', type: 'string', default: 'web', doc: 'Where the tag was added.' },
-    ]);
-    const eastV2 = new EventSerde({ registry: east.registry, readers: [v2], autoRegister: true });
-    await eu.registry.register(tag.type, v2.text);
-    const written = await eastV2.encode({ ...tag, source: 'app' } as unknown as MeridianEvent);
+    const written = await writtenByTagV2(east.registry, eu.registry, tag);
     const freshEu = new EventSerde({ registry: eu.registry });
     expect(freshEu.decodeKnown(written.value, written.headers, MIRRORED)).toBeUndefined();
     expect(await freshEu.decode(written.value, written.headers, MIRRORED)).toEqual(tag);

@@ -1,4 +1,4 @@
-import type { StoredDocument } from './store';
+import { documentKey, type StoredDocument } from './store';
 
 /**
  * The documents this store object committed last, by `documentKey`, least recently used out first.
@@ -29,6 +29,26 @@ export class DocumentCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
+  }
+
+  /** After a durable commit: the states it wrote, as a read of them would return them. */
+  rememberCommitted(
+    documents: readonly {
+      aggregateType: string;
+      aggregateId: string;
+      state: unknown;
+      digest: string;
+      updatedAtMs: number;
+    }[],
+  ): void {
+    for (const d of documents)
+      this.remember(documentKey(d.aggregateType, d.aggregateId), {
+        aggregateType: d.aggregateType,
+        aggregateId: d.aggregateId,
+        state: d.state,
+        digest: d.digest,
+        updatedAtMs: d.updatedAtMs,
+      });
   }
 
   clear(): void {

@@ -540,14 +540,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       this.cache.clear();
       throw e;
     }
-    for (const d of b.documents)
-      this.cache.remember(documentKey(d.aggregateType, d.aggregateId), {
-        aggregateType: d.aggregateType,
-        aggregateId: d.aggregateId,
-        state: d.state,
-        digest: d.digest,
-        updatedAtMs: d.updatedAtMs,
-      });
+    this.cache.rememberCommitted(b.documents);
   }
 
   async stateDigest(aggregateType?: string): Promise<StateDigest> {

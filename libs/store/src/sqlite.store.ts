@@ -301,14 +301,7 @@ export class SqliteProjectionStore implements ProjectionStore {
       this.cache.clear();
       throw mapError(e, 'commit');
     }
-    for (const d of prepared.documents)
-      this.cache.remember(documentKey(d.aggregateType, d.aggregateId), {
-        aggregateType: d.aggregateType,
-        aggregateId: d.aggregateId,
-        state: d.state,
-        digest: d.digest,
-        updatedAtMs: d.updatedAtMs,
-      });
+    this.cache.rememberCommitted(prepared.documents);
   }
 
   async stateDigest(aggregateType?: string): Promise<StateDigest> {
