@@ -95,14 +95,14 @@ export async function fold(
   batches: readonly Batch[],
   config: StoreConfig,
 ): Promise<{ rate: number; digest: string; deadLettered: number }> {
+  const dead = { poison: [] as Poison[], send: async (p: readonly Poison[]) => void dead.poison.push(...p) };
   const store = createProjectionStore(config);
-  const poison: Poison[] = [];
   const engine = new ProjectionEngine({
     region: 'us-east',
     store,
     serde,
     models: [profileModel],
-    deadLetter: { send: async (p) => void poison.push(...p) },
+    deadLetter: dead,
   });
   try {
     await engine.start();
@@ -114,7 +114,7 @@ export async function fold(
     }
     const rate = (n / (performance.now() - t0)) * 1000;
     if (n !== EVENTS) throw new Error(`accounted for ${n} of ${EVENTS} events`);
-    return { rate, digest: (await store.stateDigest()).digest, deadLettered: poison.length };
+    return { rate, digest: (await store.stateDigest()).digest, deadLettered: dead.poison.length };
   } finally {
     await store.close();
   }

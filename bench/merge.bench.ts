@@ -20,7 +20,7 @@ import {
   type Mutation,
   type Operation,
 } from '@meridian/merge';
-import { mulberry32 as rng } from '@meridian/random';
+import { mulberry32 as rng, reorderAndRedeliver } from '@meridian/random';
 import type { BenchReport } from './run';
 
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-south-1'];
@@ -68,17 +68,7 @@ function workload(): Operation[] {
     ops.push(op);
   }
   // Local reordering (swap within a window of 50) plus ~5% redelivered duplicates.
-  const stream = [...ops];
-  for (let i = 0; i < stream.length; i++) {
-    const j = Math.min(stream.length - 1, i + Math.floor(rand() * 50));
-    [stream[i], stream[j]] = [stream[j] as Operation, stream[i] as Operation];
-  }
-  const out: Operation[] = [];
-  for (const op of stream) {
-    out.push(op);
-    if (rand() < DUPLICATE_RATE) out.splice(Math.floor(rand() * out.length), 0, op);
-  }
-  return out;
+  return reorderAndRedeliver([...ops], { window: 50, duplicateRate: DUPLICATE_RATE }, rand);
 }
 
 /**

@@ -1,2 +1,2 @@
 // Public API of @meridian/random: seeded randomness, so a generated schedule or a WAN's jitter replays.
-export { mulberry32 } from './random';
+export { mulberry32, reorderAndRedeliver } from './random';
