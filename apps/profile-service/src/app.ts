@@ -9,6 +9,7 @@ import {
   MeridianModule,
   PUBLISHER_FAILPOINTS,
   PublisherErrorFilter,
+  type EventProducer,
   type SnapshotSource,
 } from '@meridian/publisher';
 import type { ProfileServiceConfig } from './config';
@@ -18,9 +19,16 @@ import { WRITE_ROLE, WriteRole } from './write-role';
 import { metricsController } from '@meridian/metrics';
 import { listenHttp } from '@meridian/config';
 
+export interface ProfileServiceOptions {
+  snapshots?: SnapshotSource;
+  logger?: false;
+  /** Replaces the kafkajs producer (the publisher's port), e.g. the bench's instant acknowledger. */
+  producerFactory?: () => EventProducer;
+}
+
 export async function createProfileService(
   config: ProfileServiceConfig,
-  opts: { snapshots?: SnapshotSource; logger?: false } = {},
+  opts: ProfileServiceOptions = {},
 ): Promise<INestApplication> {
   const log = pino({ name: `profile-service-${config.REGION}` });
   const snapshots =
@@ -49,6 +57,7 @@ export async function createProfileService(
         metrics: register,
         failpoints,
         ...(snapshots ? { snapshots } : {}),
+        ...(opts.producerFactory ? { producerFactory: opts.producerFactory } : {}),
       }),
     ],
     controllers: [
@@ -77,7 +86,7 @@ export async function createProfileService(
  */
 export async function startProfileService(
   config: ProfileServiceConfig,
-  opts: { snapshots?: SnapshotSource; logger?: false } = {},
+  opts: ProfileServiceOptions = {},
 ): Promise<{ app: INestApplication; url: string }> {
   const app = await createProfileService(config, opts);
   await listenHttp(app, config.PORT);

@@ -15,6 +15,13 @@ export interface WriteStep<
 > {
   mutation: (view: Document, origin: string) => Mutation;
   payload: (op: Operation) => P;
+  /**
+   * `'own'`: the mutation reads nothing of the view but what its own origin wrote (a counter's
+   * running totals). A session's origin is new to its aggregate, so such a step is exact on a view
+   * that holds only the session's own writes, and a write of only such steps does not wait for the
+   * projector's snapshot. Anything else (the default) reads other writers' dots and waits.
+   */
+  reads?: 'own';
 }
 
 /** How one aggregate type's events become merge operations, as every projector folds them. */

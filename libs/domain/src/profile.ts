@@ -71,6 +71,7 @@ export const profileSteps = {
   }),
   adjustCredit: (amountCents: number): ProfileStep => ({
     mutation: (v, origin) => prepareCounterAdd(v, 'credit', origin, amountCents),
+    reads: 'own',
     payload: (op) => {
       if (op.kind !== 'counter.add') throw new Error('adjustCredit expects a counter.add');
       return { type: `${NS}.CreditAdjusted`, amountCents, totalsP: op.p, totalsN: op.n };
@@ -78,6 +79,7 @@ export const profileSteps = {
   }),
   recordLogin: (): ProfileStep => ({
     mutation: (v, origin) => prepareCounterAdd(v, 'logins', origin, 1),
+    reads: 'own',
     payload: (op) => {
       if (op.kind !== 'counter.add') throw new Error('recordLogin expects a counter.add');
       return { type: `${NS}.LoginRecorded`, totalsP: op.p };

@@ -377,7 +377,10 @@ export class EventPublisher {
       aggregateType,
       aggregateId,
       steps.map((s) => s.mutation),
-      ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {},
+      {
+        ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
+        viewNeeded: steps.some((s) => s.reads !== 'own'),
+      },
     );
     const topic = aggregateTopic(aggregateType);
     if (prepared.duplicate) {

@@ -229,12 +229,24 @@ describe('EventPublisher: admission is checked right before the send, and bounds
         accepting ? { accepting: true, epoch: 1 } : { accepting: false, epoch: 1, reason: 'LEASE_LOST' },
       snapshots: { load: () => new Promise((r) => (loaded = () => r(undefined))) },
     });
-    const p = codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]));
+    // A tag add reads other writers' dots, so it waits for the snapshot (a login count would not).
+    const p = codeOf(w.publisher.publish('profile', 'a', [profileSteps.addTag('x')]));
     await waitFor(() => loaded !== undefined, { timeoutMs: 2000, description: 'snapshot load started' });
     accepting = false;
     loaded!();
     expect(await p).toBe('NOT_STORED');
     expect(w.f.calls).toHaveLength(0);
+  });
+});
+
+describe('EventPublisher: the first write to a fresh aggregate (issue 17)', () => {
+  it('a write whose steps read only their own origin is stored without waiting for the snapshot', async () => {
+    let loads = 0;
+    const w = await world({ snapshots: { load: () => (loads++, new Promise(() => undefined)) } });
+    const [e] = await w.publisher.publish('profile', 'fresh', [profileSteps.adjustCredit(100)]);
+    expect(e!.type).toMatch(/CreditAdjusted$/);
+    expect(w.f.log).toHaveLength(1);
+    expect(loads).toBe(0);
   });
 });
 

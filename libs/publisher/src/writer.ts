@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   applyOp,
+  applyOps,
   ctxHas,
   documentEmpty,
   type Document,
@@ -32,6 +33,12 @@ interface Session {
   doc: Document;
   /** Set when a write prepared on it failed: every later write prepared on it must fail too. */
   retired: boolean;
+  /** Whether `doc` includes the projector's snapshot (or there is no snapshot source). */
+  loaded: boolean;
+  /** The snapshot on its way, once a write needed it. */
+  loading: Promise<void> | undefined;
+  /** The session's own operations while not loaded, applied on top of the snapshot when it comes. */
+  own: Operation[];
 }
 
 export interface PreparedWrite {
@@ -49,6 +56,9 @@ export interface PreparedWrite {
   /** False once the session was retired: the write must not be sent. */
   live(): boolean;
 }
+
+/** Own operations a session keeps before it fetches the snapshot unasked. */
+const MAX_UNLOADED_OPS = 256;
 
 /** Idempotency keys: 1-128 of A-Z a-z 0-9 . _ : - */
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -79,7 +89,6 @@ export function keyedEventId(origin: string, seq: number): string {
  */
 export class Writer {
   private readonly sessions = new Map<string, Session>();
-  private readonly pending = new Map<string, Promise<Session>>();
   private readonly instanceId: string;
   private generation = 0;
 
@@ -93,7 +102,12 @@ export class Writer {
     return `${this.opts.region}.${this.instanceId}.${this.generation}`;
   }
 
-  private async session(aggregateType: string, aggregateId: string): Promise<Session> {
+  /**
+   * The aggregate's session, created at once when there is none, with a view holding only its own
+   * writes: the projector's snapshot is fetched when a write first needs other writers' dots (see
+   * `WriteStep.reads`), so a write that reads only its own origin never waits on it.
+   */
+  private session(aggregateType: string, aggregateId: string): Session {
     const key = `${aggregateType}/${aggregateId}`;
     const s = this.sessions.get(key);
     if (s && !s.retired) {
@@ -102,22 +116,55 @@ export class Writer {
       this.sessions.set(key, s);
       return s;
     }
-    const inflight = this.pending.get(key);
-    if (inflight) return inflight;
-    const p = (async () => {
-      const doc = (await this.opts.snapshots?.load(aggregateType, aggregateId)) ?? documentEmpty();
-      const fresh: Session = { origin: this.nextOrigin(), seq: 0, doc, retired: false };
-      this.sessions.set(key, fresh);
-      const max = this.opts.maxSessions ?? 100_000;
-      while (this.sessions.size > max) {
-        const oldest = this.sessions.keys().next().value as string;
-        this.sessions.delete(oldest);
-        this.generation++;
-      }
-      return fresh;
-    })().finally(() => this.pending.delete(key));
-    this.pending.set(key, p);
-    return p;
+    const fresh: Session = {
+      origin: this.nextOrigin(),
+      seq: 0,
+      doc: documentEmpty(),
+      retired: false,
+      loaded: this.opts.snapshots === undefined,
+      loading: undefined,
+      own: [],
+    };
+    this.sessions.set(key, fresh);
+    const max = this.opts.maxSessions ?? 100_000;
+    while (this.sessions.size > max) {
+      const oldest = this.sessions.keys().next().value as string;
+      this.sessions.delete(oldest);
+      this.generation++;
+    }
+    return fresh;
+  }
+
+  /** Brings the projector's snapshot into the session's view (once; concurrent callers share it). */
+  private view(aggregateType: string, aggregateId: string, s: Session): Promise<void> {
+    s.loading ??= this.opts.snapshots!.load(aggregateType, aggregateId).then(
+      (snapshot) => {
+        // Own operations the projector already applied are skipped by the merge rules' dedup.
+        if (snapshot) s.doc = applyOps(snapshot, s.own);
+        s.own = [];
+        s.loaded = true;
+      },
+      (e: unknown) => {
+        // No view to build on: the writes waiting on it fail and the next write starts a new
+        // session. Writes already prepared on it read only their own origin and stay valid.
+        this.forget(`${aggregateType}/${aggregateId}`, s);
+        throw e;
+      },
+    );
+    return s.loading;
+  }
+
+  /** Later writes of the aggregate start a new session (a new origin, so no sequence is reused). */
+  private forget(key: string, s: Session): void {
+    if (this.sessions.get(key) === s) {
+      this.sessions.delete(key);
+      this.generation++;
+    }
+  }
+
+  private retire(key: string, s: Session): void {
+    s.retired = true;
+    this.forget(key, s);
   }
 
   /**
@@ -131,10 +178,13 @@ export class Writer {
     aggregateType: string,
     aggregateId: string,
     steps: ReadonlyArray<(view: Document, origin: string) => Mutation>,
-    options: { idempotencyKey?: string } = {},
+    options: { idempotencyKey?: string; viewNeeded?: boolean } = {},
   ): Promise<PreparedWrite> {
     const key = `${aggregateType}/${aggregateId}`;
-    const s = await this.session(aggregateType, aggregateId);
+    const s = this.session(aggregateType, aggregateId);
+    // A keyed write needs the view to know whether its key was already written.
+    if (!s.loaded && (options.viewNeeded !== false || options.idempotencyKey !== undefined))
+      await this.view(aggregateType, aggregateId, s);
     const ops: Operation[] = [];
     const keyed =
       options.idempotencyKey === undefined
@@ -176,16 +226,15 @@ export class Writer {
     }
     s.doc = view;
     s.seq = nextSeq;
+    if (!s.loaded) {
+      for (const op of ops) s.own.push(op);
+      // Bounds what is kept for the snapshot's arrival: past it, fetch the snapshot anyway.
+      if (s.own.length >= MAX_UNLOADED_OPS) this.view(aggregateType, aggregateId, s).catch(() => undefined);
+    }
     return {
       ops,
       duplicate: false,
-      abort: () => {
-        s.retired = true;
-        if (this.sessions.get(key) === s) {
-          this.sessions.delete(key);
-          this.generation++;
-        }
-      },
+      abort: () => this.retire(key, s),
       live: () => !s.retired,
     };
   }

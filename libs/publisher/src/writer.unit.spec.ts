@@ -70,4 +70,127 @@ describe('Writer', () => {
     const bAgain = await w.prepare('profile', 'b', [(d) => prepareSetAdd(d, 'tags', 'y')]);
     expect(bAgain.ops[0]!.origin).not.toBe(b.ops[0]!.origin);
   });
+
+  describe('the projector snapshot', () => {
+    /** A snapshot source whose answer the test releases. */
+    function heldSnapshot(doc: Document | undefined) {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let loads = 0;
+      return {
+        source: {
+          load: async () => {
+            loads++;
+            await gate;
+            return doc;
+          },
+        },
+        release,
+        loads: () => loads,
+      };
+    }
+    const settled = async <T>(p: Promise<T>): Promise<boolean> => {
+      let done = false;
+      void p.then(() => (done = true), () => (done = true));
+      // Every continuation that does not wait on the snapshot has run after a macrotask.
+      await new Promise((r) => setImmediate(r));
+      return done;
+    };
+
+    it('is not waited for by a write whose steps read only their own origin', async () => {
+      const held = heldSnapshot(undefined);
+      const w = new Writer({ region: 'us-east', clock: clock(), instanceId: 'o', snapshots: held.source });
+      const add = w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 5)], {
+        viewNeeded: false,
+      });
+      expect(await settled(add)).toBe(true);
+      // Not even fetched until a write needs it (the projector is spared a read per new aggregate).
+      expect(held.loads()).toBe(0);
+      // Without the hint a write waits for the view.
+      const rm = w.prepare('profile', 'a', [(d) => prepareSetRemove(d, 'tags', 'x')]);
+      expect(await settled(rm)).toBe(false);
+      expect(held.loads()).toBe(1);
+      held.release();
+      expect((await rm).ops[0]!.seq).toBe(2);
+    });
+
+    it('is waited for by a write that reads other writers\' dots, which then sees them and its own', async () => {
+      const elsewhere = new Writer({ region: 'us-west', clock: clock(), instanceId: 'w' });
+      const tag = await elsewhere.prepare('profile', 'a', [(d) => prepareSetAdd(d, 'tags', 'vip')]);
+      const held = heldSnapshot(applyOp(documentEmpty(), tag.ops[0]!));
+      const w = new Writer({ region: 'us-east', clock: clock(), instanceId: 'v', snapshots: held.source });
+      const credit = await w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 5)], {
+        viewNeeded: false,
+      });
+      const rm = w.prepare('profile', 'a', [(d) => prepareSetRemove(d, 'tags', 'vip')]);
+      held.release();
+      const removed = await rm;
+      // The remove observed the other region's add, and the view kept the write made while loading.
+      expect(removed.ops[0]!.kind === 'set.remove' && removed.ops[0]!.observed).toEqual(
+        tag.ops[0]!.kind === 'set.add' ? [`${tag.ops[0]!.origin}:1`] : [],
+      );
+      const more = await w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 2)]);
+      const state = [credit, removed, more]
+        .flatMap((p) => p.ops)
+        .reduce<Document>((d, op) => applyOp(d, op), applyOp(documentEmpty(), tag.ops[0]!));
+      expect(readField(state, 'credit')?.counter).toBe(7);
+      expect(readField(state, 'tags')).toBeUndefined();
+    });
+
+    it('counts a write made while loading once when the snapshot already holds it', async () => {
+      let snapshot: Document | undefined;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const w = new Writer({
+        region: 'us-east',
+        clock: clock(),
+        instanceId: 'd',
+        snapshots: { load: async () => (await gate, snapshot) },
+      });
+      const first = await w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 5)], {
+        viewNeeded: false,
+      });
+      // The projector applied the first write before it answered.
+      snapshot = applyOp(documentEmpty(), first.ops[0]!);
+      const second = w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 3)]);
+      release();
+      const op = (await second).ops[0]!;
+      expect(op.kind === 'counter.add' && [op.p, op.n]).toEqual([8, 0]);
+      expect(readField(applyOp(snapshot, op), 'credit')?.counter).toBe(8);
+    });
+
+    it('is waited for by a keyed write, which must know whether its key was written', async () => {
+      const held = heldSnapshot(undefined);
+      const w = new Writer({ region: 'us-east', clock: clock(), instanceId: 'k', snapshots: held.source });
+      const keyed = w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 5)], {
+        viewNeeded: false,
+        idempotencyKey: 'k-1',
+      });
+      expect(await settled(keyed)).toBe(false);
+      held.release();
+      expect((await keyed).duplicate).toBe(false);
+    });
+
+    it('failing to load fails the writes waiting on it; the next write starts a new session', async () => {
+      const w = new Writer({
+        region: 'us-east',
+        clock: clock(),
+        instanceId: 'f',
+        snapshots: { load: () => Promise.reject(new Error('projector gone')) },
+      });
+      const own = await w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 5)], {
+        viewNeeded: false,
+      });
+      await expect(w.prepare('profile', 'a', [(d) => prepareSetRemove(d, 'tags', 'x')])).rejects.toThrow(
+        'projector gone',
+      );
+      // The write prepared before stays valid (it read only its own origin); the next one starts over.
+      expect(own.live()).toBe(true);
+      const next = await w.prepare('profile', 'a', [(d, o) => prepareCounterAdd(d, 'credit', o, 1)], {
+        viewNeeded: false,
+      });
+      expect(next.ops[0]!.origin).not.toBe(own.ops[0]!.origin);
+      expect(next.ops[0]!.seq).toBe(1);
+    });
+  });
 });
