@@ -88,7 +88,9 @@ async function startInstantAckService(): Promise<{ base: string; stop: () => voi
       const line = out.split('\n').find((l) => l.startsWith('http'));
       if (line) resolve(line.trim());
     });
-    child.once('exit', (code) => reject(new Error(`the instant-ack service exited (${code}) before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the instant-ack service exited (${code}) before listening`)),
+    );
   });
   return { base, stop: () => child.kill('SIGTERM') };
 }

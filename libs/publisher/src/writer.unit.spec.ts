@@ -91,7 +91,10 @@ describe('Writer', () => {
     }
     const settled = async <T>(p: Promise<T>): Promise<boolean> => {
       let done = false;
-      void p.then(() => (done = true), () => (done = true));
+      void p.then(
+        () => (done = true),
+        () => (done = true),
+      );
       // Every continuation that does not wait on the snapshot has run after a macrotask.
       await new Promise((r) => setImmediate(r));
       return done;
@@ -114,7 +117,7 @@ describe('Writer', () => {
       expect((await rm).ops[0]!.seq).toBe(2);
     });
 
-    it('is waited for by a write that reads other writers\' dots, which then sees them and its own', async () => {
+    it("is waited for by a write that reads other writers' dots, which then sees them and its own", async () => {
       const elsewhere = new Writer({ region: 'us-west', clock: clock(), instanceId: 'w' });
       const tag = await elsewhere.prepare('profile', 'a', [(d) => prepareSetAdd(d, 'tags', 'vip')]);
       const held = heldSnapshot(applyOp(documentEmpty(), tag.ops[0]!));
