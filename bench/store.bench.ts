@@ -35,6 +35,8 @@ import type { BenchLine, BenchReport } from './run';
 
 const BATCH = 500;
 const BATCHES = 21;
+const SMALL_BATCH = 5;
+const SMALL_COMMITS = 301;
 const PG_URL = process.env.MERIDIAN_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A profile aggregate after a few dozen events from two regions: LWW fields, a counter, a set. */
@@ -205,16 +207,46 @@ async function postgresLines(inserts: Workload, updates: Workload): Promise<Benc
     await admin.query(
       `CREATE TABLE "${schema}".raw (aggregate_type text, aggregate_id text, digest text, updated_at_ms bigint, state text)`,
     );
-    // Same statement shape as the adapter (multi-row VALUES), minus upsert, positions and counters.
+    // One multi-row INSERT of the same rows, minus upsert, writer check, positions and counters.
     const table = `"${schema}".raw`;
-    return await storeLines('postgres', store, inserts, updates, async (docs) => {
+    const rawInsert = async (docs: StoredDocument[]): Promise<void> => {
       const values: unknown[] = [];
       const rows = docs.map((d, k) => {
         values.push(d.aggregateType, d.aggregateId, d.digest, d.updatedAtMs, JSON.stringify(d.state));
         return `($${k * 5 + 1}, $${k * 5 + 2}, $${k * 5 + 3}, $${k * 5 + 4}, $${k * 5 + 5})`;
       });
       await admin.query(`INSERT INTO ${table} VALUES ${rows.join(', ')}`, values);
+    };
+    const lines = await storeLines('postgres', store, inserts, updates, rawInsert);
+    // The live tail: small batches, where a commit's cost is its round trips.
+    const small = (inserts.batches[0] as StoredDocument[]).slice(0, SMALL_BATCH);
+    const commitTimes: number[] = [];
+    const rawTimes: number[] = [];
+    for (let b = 0; b < SMALL_COMMITS; b++) {
+      let t0 = process.hrtime.bigint();
+      await store.commit({
+        documents: small,
+        positions: positions(3 * BATCHES + b),
+        counters: { applied: 5 },
+      });
+      commitTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      t0 = process.hrtime.bigint();
+      await rawInsert(small);
+      rawTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+    lines.push({
+      name: `postgres commit of ${SMALL_BATCH} documents with positions and counters (live tail)`,
+      value: 1 / median(commitTimes),
+      unit: 'commits/s',
+      baseline: {
+        name: `one autocommit INSERT of the same ${SMALL_BATCH} rows (one round trip)`,
+        value: 1 / median(rawTimes),
+        unit: 'inserts/s',
+      },
+      note: `median of ${SMALL_COMMITS}, interleaved`,
     });
+    return lines;
   } finally {
     await store.close();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

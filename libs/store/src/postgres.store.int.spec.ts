@@ -4,7 +4,7 @@
  * dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { canonicalEncode } from '@meridian/merge';
 import { waitFor } from '@meridian/testing';
 import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec-helper';
@@ -74,6 +74,30 @@ describe('PostgresProjectionStore', () => {
     expect(await pg.aggregateDigests('profile', { limit: 5, afterId: 'a b' })).toEqual(
       await lite.aggregateDigests('profile', { limit: 5, afterId: 'a b' }),
     );
+  });
+
+  it('commits a batch in one round trip, as a named prepared statement', async () => {
+    const s = track(pgStore(newSchema()));
+    await s.init();
+    await s.commit({ documents: [doc('profile', 'a', 1)], positions: [pos(0, 1)], counters: { applied: 1 } });
+    // Every query of node-postgres is at least one round trip (it waits for the server's answer).
+    const spy = jest.spyOn(Client.prototype, 'query');
+    try {
+      await s.commit({
+        // Multi-byte states before others: the server slices the states' buffer by byte offsets.
+        documents: [doc('profile', 'a', 'grüße ✓'), doc('profile', 'b', '𝄞'), doc('profile', 'c', 3)],
+        positions: [pos(0, 2), pos(1, 1)],
+        counters: { applied: 3 },
+      });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0]![0]).toMatchObject({ name: expect.stringMatching(/^meridian_commit/) });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await s.getDocument('profile', 'a'))?.state).toBe('grüße ✓');
+    expect((await s.getDocument('profile', 'b'))?.state).toBe('𝄞');
+    expect((await s.getDocument('profile', 'c'))?.state).toBe(3);
+    expect(await s.stats()).toMatchObject({ applied: 4, aggregates: 3 });
   });
 
   it('stores the canonical encoding byte for byte (text, not jsonb)', async () => {

@@ -1,8 +1,8 @@
 // Long on purpose: the adapter is one discipline — SQL, the writer lock and error mapping — that has to be read together to be trusted.
 /**
- * PostgreSQL adapter (pg Pool). One schema per region; each commit is one `BEGIN ... COMMIT` on one
- * pooled connection with a handful of multi-row statements, so the round trips per commit do not grow
- * with the batch (one per 1 000 documents).
+ * PostgreSQL adapter (pg Pool). One schema per region; each commit is one call of a server-side
+ * function (its own transaction) through a named prepared statement: one round trip per commit,
+ * whatever the batch holds.
  *
  * `state` is `text`, not `jsonb`: jsonb re-orders keys and normalises numbers, so the stored bytes
  * would no longer be the canonical encoding the digest was taken over (and `12n` bigints are not
@@ -113,15 +113,7 @@ function mapError(e: unknown, what: string): StoreError {
   return new StoreError('STORE_FAILURE', `postgres ${what}: ${c ? `${c}: ` : ''}${message}`, { cause: e });
 }
 
-/**
- * Documents go in multi-row VALUES with one parameter per field: each state is sent as is. (With
- * `unnest` of a text[] parameter, the states are escaped into one array literal that the server
- * then parses: three times slower for 500 x 2 KB.) 1 000 rows x 5 stays far below the 65 535 limit.
- */
-const DOCUMENTS_PER_STATEMENT = 1_000;
-
 const POSITION_COLUMNS = 'topic, partition, next_offset, source_region, last_hlc, applied_at_ms';
-const POSITION_ARRAYS = '$1::text[], $2::int4[], $3::int8[], $4::text[], $5::text[], $6::int8[]';
 const POSITION_SET =
   'next_offset = excluded.next_offset, source_region = excluded.source_region, ' +
   'last_hlc = excluded.last_hlc, applied_at_ms = excluded.applied_at_ms';
@@ -172,6 +164,145 @@ function positionArrays(ps: readonly PreparedPosition[]): unknown[] {
   ];
 }
 
+/** The commit function's name; a new version of its body gets a new name. */
+const COMMIT_FUNCTION = 'meridian_commit_v1';
+
+/**
+ * One batch's commit as one server-side function (plpgsql), so a commit costs one round trip
+ * whatever it holds. Documents arrive as arrays, their states as one UTF-8 buffer with offsets and
+ * lengths (sent as binary and sliced by the server: node-postgres' text[] literal escaping of 2 KB
+ * states is ~3× slower, and a JSON array of them costs the server a parse), positions as arrays
+ * with a mode each: 0 advance (monotonic), 1 insert (no stored row expected), 2 move (compare and
+ * set on `expected`). Positions are written last, and any that could not be written raise MR003
+ * with [index, stored offset] pairs, rolling back everything.
+ */
+function commitFunction(s: string): string {
+  return `
+CREATE OR REPLACE FUNCTION ${s}.${COMMIT_FUNCTION}(
+  writer text, lock_classid bigint, lock_objid bigint, lock_pid integer,
+  d_type text[], d_id text[], d_digest text[], d_updated int8[], d_states bytea, d_offset int4[], d_length int4[],
+  counter_names text[], counter_deltas int8[],
+  p_topic text[], p_partition int4[], p_next int8[], p_region text[], p_hlc text[], p_applied int8[],
+  p_mode int2[], p_expected int8[]
+) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  mine boolean;
+  locked boolean;
+  done text[] := '{}';
+  part text[];
+  conflicts json;
+BEGIN
+  -- A row lock as well as a check: a writer taking over waits for this commit to end. And the
+  -- advisory lock must still be granted to our lock session (see checkWriter).
+  SELECT m.value = writer,
+         EXISTS (SELECT 1 FROM pg_locks AS l WHERE ${writerLockGranted('lock_classid', 'lock_objid')} AND l.pid = lock_pid)
+    INTO mine, locked FROM ${s}.store_meta AS m WHERE m.key = 'writer' FOR UPDATE;
+  IF mine IS NOT TRUE THEN
+    RAISE EXCEPTION 'another writer holds the store' USING ERRCODE = 'MR001';
+  END IF;
+  IF NOT locked THEN
+    RAISE EXCEPTION 'the advisory lock is no longer held by its session' USING ERRCODE = 'MR002';
+  END IF;
+  INSERT INTO ${s}.documents (aggregate_type, aggregate_id, digest, updated_at_ms, state)
+    SELECT u.t, u.i, u.d, u.up, convert_from(substring(d_states FROM u.o + 1 FOR u.l), 'UTF8')
+    FROM unnest(d_type, d_id, d_digest, d_updated, d_offset, d_length) AS u(t, i, d, up, o, l)
+    ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET
+      digest = excluded.digest, updated_at_ms = excluded.updated_at_ms, state = excluded.state;
+  UPDATE ${s}.counters AS c SET value = c.value + u.n
+    FROM unnest(counter_names, counter_deltas) AS u(name, n) WHERE c.name = u.name;
+  -- Positions last; the monotonic guard: a row whose offset would move backwards is not written.
+  WITH w AS (
+    INSERT INTO ${s}.positions AS p (${POSITION_COLUMNS})
+      SELECT u.t, u.pa, u.n, u.r, u.h, u.a
+      FROM unnest(p_topic, p_partition, p_next, p_region, p_hlc, p_applied, p_mode) AS u(t, pa, n, r, h, a, m)
+      WHERE u.m = 0
+    ON CONFLICT (topic, partition) DO UPDATE SET ${POSITION_SET}
+    WHERE excluded.next_offset >= p.next_offset
+    RETURNING p.topic || E'\t' || p.partition AS k
+  ) SELECT coalesce(array_agg(k), '{}') INTO part FROM w;
+  done := done || part;
+  WITH w AS (
+    INSERT INTO ${s}.positions (${POSITION_COLUMNS})
+      SELECT u.t, u.pa, u.n, u.r, u.h, u.a
+      FROM unnest(p_topic, p_partition, p_next, p_region, p_hlc, p_applied, p_mode) AS u(t, pa, n, r, h, a, m)
+      WHERE u.m = 1
+    ON CONFLICT (topic, partition) DO NOTHING
+    RETURNING topic || E'\t' || partition AS k
+  ) SELECT coalesce(array_agg(k), '{}') INTO part FROM w;
+  done := done || part;
+  -- Compare-and-set; under READ COMMITTED a concurrent writer's row is re-checked after its commit.
+  WITH w AS (
+    UPDATE ${s}.positions AS p SET next_offset = u.n, source_region = u.r, last_hlc = u.h, applied_at_ms = u.a
+      FROM unnest(p_topic, p_partition, p_next, p_region, p_hlc, p_applied, p_mode, p_expected)
+        AS u(t, pa, n, r, h, a, m, x)
+      WHERE u.m = 2 AND p.topic = u.t COLLATE "C" AND p.partition = u.pa AND p.next_offset = u.x
+    RETURNING p.topic || E'\t' || p.partition AS k
+  ) SELECT coalesce(array_agg(k), '{}') INTO part FROM w;
+  done := done || part;
+  IF coalesce(array_length(done, 1), 0) < coalesce(array_length(p_topic, 1), 0) THEN
+    SELECT json_agg(json_build_array(u.i, p.next_offset::text) ORDER BY u.i) INTO conflicts
+      FROM unnest(p_topic, p_partition) WITH ORDINALITY AS u(t, pa, i)
+      LEFT JOIN ${s}.positions AS p ON p.topic = u.t COLLATE "C" AND p.partition = u.pa
+      WHERE NOT (u.t || E'\t' || u.pa = ANY (done));
+    RAISE EXCEPTION 'position conflict' USING ERRCODE = 'MR003', DETAIL = conflicts::text;
+  END IF;
+END
+$fn$`;
+}
+
+/** The commit function's parameters for one batch (see `commitFunction`). */
+function commitValues(
+  b: PreparedBatch,
+  writer: string,
+  lockKey: { classid: number; objid: number },
+  lockPid: number,
+): unknown[] {
+  const ds = b.documents;
+  const ps = b.positions;
+  // The states as one UTF-8 buffer (a Buffer parameter goes as binary: no escaping either way).
+  const lengths = ds.map((d) => Buffer.byteLength(d.stateText, 'utf8'));
+  const states = Buffer.allocUnsafe(lengths.reduce((a, n) => a + n, 0));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const [k, d] of ds.entries()) {
+    offsets.push(at);
+    at += states.write(d.stateText, at, lengths[k], 'utf8');
+  }
+  return [
+    writer,
+    lockKey.classid,
+    lockKey.objid,
+    lockPid,
+    ds.map((d) => d.aggregateType),
+    ds.map((d) => d.aggregateId),
+    ds.map((d) => d.digest),
+    ds.map((d) => d.updatedAtMs),
+    states,
+    offsets,
+    lengths,
+    b.counters.map(([n]) => n),
+    b.counters.map(([, v]) => v),
+    ...positionArrays(ps),
+    ps.map((p) => (p.expected === undefined ? 0 : p.expected === null ? 1 : 2)),
+    ps.map((p) => (typeof p.expected === 'bigint' ? p.expected.toString() : null)),
+  ];
+}
+
+/** MR003's detail ([1-based index, stored offset or null] pairs) as the conflicts it names. */
+function conflictsOf(positions: readonly PreparedPosition[], detail: string | undefined): PositionConflict[] {
+  const pairs = JSON.parse(detail ?? '[]') as [number, string | null][];
+  return pairs.map(([i, actual]) => {
+    const p = positions[i - 1] as PreparedPosition;
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      attemptedNextOffset: p.nextOffset.toString(),
+      expectedNextOffset: typeof p.expected === 'bigint' ? p.expected.toString() : p.expected,
+      actualNextOffset: actual,
+    };
+  });
+}
+
 export class PostgresProjectionStore implements ProjectionStore {
   private readonly config: Required<PostgresStoreConfig>;
   private readonly s: string;
@@ -213,34 +344,10 @@ export class PostgresProjectionStore implements ProjectionStore {
         SELECT a.pid, host(a.client_addr) AS client_addr FROM pg_locks AS l
         JOIN pg_stat_activity AS a ON a.pid = l.pid
         WHERE ${writerLockGranted('$1', '$2')}`,
-      upsertDocuments: `
-        ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET
-          digest = excluded.digest, updated_at_ms = excluded.updated_at_ms, state = excluded.state`,
-      addCounters: `
-        UPDATE ${s}.counters AS c SET value = c.value + u.n
-        FROM unnest($1::text[], $2::int8[]) AS u(name, n) WHERE c.name = u.name`,
-      // The monotonic guard: a row whose offset would move backwards is neither updated nor returned.
-      advancePositions: `
-        INSERT INTO ${s}.positions AS p (${POSITION_COLUMNS}) SELECT * FROM unnest(${POSITION_ARRAYS})
-        ON CONFLICT (topic, partition) DO UPDATE SET ${POSITION_SET}
-        WHERE excluded.next_offset >= p.next_offset
-        RETURNING topic, partition`,
-      insertPositions: `
-        INSERT INTO ${s}.positions (${POSITION_COLUMNS}) SELECT * FROM unnest(${POSITION_ARRAYS})
-        ON CONFLICT (topic, partition) DO NOTHING
-        RETURNING topic, partition`,
-      // Compare-and-set; under READ COMMITTED a concurrent writer's row is re-checked after its commit.
-      movePositions: `
-        UPDATE ${s}.positions AS p SET next_offset = u.next_offset, source_region = u.source_region,
-          last_hlc = u.last_hlc, applied_at_ms = u.applied_at_ms
-        FROM unnest(${POSITION_ARRAYS}, $7::int8[])
-          AS u(topic, partition, next_offset, source_region, last_hlc, applied_at_ms, expected)
-        WHERE p.topic = u.topic COLLATE "C" AND p.partition = u.partition AND p.next_offset = u.expected
-        RETURNING p.topic, p.partition`,
-      positionOffsets: `
-        SELECT p.topic, p.partition, p.next_offset FROM ${s}.positions AS p
-        JOIN unnest($1::text[], $2::int4[]) AS k(topic, partition)
-          ON p.topic = k.topic COLLATE "C" AND p.partition = k.partition`,
+      commitFunction: commitFunction(s),
+      // One statement, so one round trip and its own transaction; a named statement, parsed once per
+      // connection. Parameters in the order of `commitValues`.
+      commitBatch: `SELECT ${s}.${COMMIT_FUNCTION}(${Array.from({ length: 21 }, (_, i) => `$${i + 1}`).join(', ')})`,
       positions: `SELECT ${POSITION_COLUMNS} FROM ${s}.positions ORDER BY topic, partition`,
       documents: `
         SELECT d.aggregate_type, d.aggregate_id, d.digest, d.updated_at_ms, d.state FROM ${s}.documents AS d
@@ -301,6 +408,8 @@ export class PostgresProjectionStore implements ProjectionStore {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
         [String(MIGRATIONS.length)],
       );
+      // Code, not schema: each writer installs the version it calls (its name carries the version).
+      await c.query(this.sql.commitFunction as string);
     });
     await this.takeWriterLock();
     this.ready = true;
@@ -431,17 +540,14 @@ export class PostgresProjectionStore implements ProjectionStore {
   }
 
   /**
-   * A write transaction run while we hold the store: if the lock session turns out dead inside it,
-   * the lock is retaken (or we are fenced) and the transaction runs once more.
+   * Runs one write while we hold the store: if the lock session turns out dead inside it
+   * (`LockSessionGone`), the lock is retaken (or we are fenced) and the write runs once more.
    */
-  private async writeTransaction(what: string, fn: (c: PoolClient) => Promise<void>): Promise<void> {
+  private async asWriter(what: string, write: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       await this.ensureWriter();
       try {
-        await this.transaction(what, async (c) => {
-          await this.checkWriter(c);
-          await fn(c);
-        });
+        await write();
         return;
       } catch (e) {
         if (!(e instanceof LockSessionGone)) throw e;
@@ -455,6 +561,16 @@ export class PostgresProjectionStore implements ProjectionStore {
           );
       }
     }
+  }
+
+  /** A transaction of several statements as the writer (its first statement checks that we are). */
+  private writeTransaction(what: string, fn: (c: PoolClient) => Promise<void>): Promise<void> {
+    return this.asWriter(what, () =>
+      this.transaction(what, async (c) => {
+        await this.checkWriter(c);
+        await fn(c);
+      }),
+    );
   }
 
   private fence(holder: StoreWriter | undefined): WriterLockLostError {
@@ -534,7 +650,7 @@ export class PostgresProjectionStore implements ProjectionStore {
     );
     b.positions.sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : cmp(x.topic, y.topic)));
     try {
-      await this.writeTransaction('commit', (c) => this.write(c, b));
+      await this.asWriter('commit', () => this.commitStatement(b));
     } catch (e) {
       // A failed or unknown outcome, a lock retaken or lost: what we believed stored may be wrong.
       this.cache.clear();
@@ -614,56 +730,33 @@ export class PostgresProjectionStore implements ProjectionStore {
     if (lock) await lock.client.end().catch(() => undefined);
   }
 
-  private async write(c: PoolClient, b: PreparedBatch): Promise<void> {
-    for (let i = 0; i < b.documents.length; i += DOCUMENTS_PER_STATEMENT) {
-      const chunk = b.documents.slice(i, i + DOCUMENTS_PER_STATEMENT);
-      const values: unknown[] = [];
-      const rows = chunk.map((d, k) => {
-        values.push(d.aggregateType, d.aggregateId, d.digest, d.updatedAtMs, d.stateText);
-        const p = k * 5;
-        return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5})`;
+  /**
+   * The whole commit in one round trip: the commit function checks the writer, writes documents,
+   * counters and positions, and raises (rolling all of it back) when we are not the writer
+   * (MR001), our lock session lost the lock (MR002), or a position conflicts (MR003, with which
+   * ones and what is stored). If the connection fails meanwhile the outcome is unknown: the error is
+   * retriable, and a retry carrying `expectedNextOffset` reports POSITION_CONFLICT if it did commit.
+   */
+  private async commitStatement(b: PreparedBatch): Promise<void> {
+    const pool = this.requirePool();
+    const lock = this.lock;
+    try {
+      await pool.query({
+        name: COMMIT_FUNCTION,
+        text: this.sql.commitBatch as string,
+        values: commitValues(b, this.writerText ?? '', this.lockKey, lock?.pid ?? 0),
       });
-      await c.query(
-        `INSERT INTO ${this.s}.documents (aggregate_type, aggregate_id, digest, updated_at_ms, state)
-         VALUES ${rows.join(', ')} ${this.sql.upsertDocuments as string}`,
-        values,
-      );
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'MR001') throw this.fence(await this.holder(pool, false).catch(() => undefined));
+      if (code === 'MR002') {
+        if (lock) lock.lost ??= `the advisory lock is no longer held by its session (pid ${lock.pid})`;
+        throw new LockSessionGone();
+      }
+      if (code === 'MR003')
+        throw new PositionConflictError(conflictsOf(b.positions, (e as { detail?: string }).detail));
+      throw mapError(e, 'commit');
     }
-    if (b.counters.length > 0)
-      await c.query(this.sql.addCounters as string, [
-        b.counters.map(([n]) => n),
-        b.counters.map(([, v]) => v),
-      ]);
-    // Positions last: a conflict here rolls back the documents already written above.
-    const advance = b.positions.filter((p) => p.expected === undefined);
-    const insert = b.positions.filter((p) => p.expected === null);
-    const move = b.positions.filter((p) => typeof p.expected === 'bigint');
-    const done = new Set<string>();
-    const run = async (ps: PreparedPosition[], text: string, extra: unknown[] = []): Promise<void> => {
-      if (ps.length === 0) return;
-      const r = await c.query<{ topic: string; partition: number }>(text, [...positionArrays(ps), ...extra]);
-      for (const row of r.rows) done.add(`${row.topic}\t${row.partition}`);
-    };
-    await run(advance, this.sql.advancePositions as string);
-    await run(insert, this.sql.insertPositions as string);
-    await run(move, this.sql.movePositions as string, [move.map((p) => (p.expected as bigint).toString())]);
-    const failed = b.positions.filter((p) => !done.has(`${p.topic}\t${p.partition}`));
-    if (failed.length > 0) throw new PositionConflictError(await this.conflicts(c, failed));
-  }
-
-  private async conflicts(c: PoolClient, failed: PreparedPosition[]): Promise<PositionConflict[]> {
-    const r = await c.query<{ topic: string; partition: number; next_offset: string }>(
-      this.sql.positionOffsets as string,
-      [failed.map((p) => p.topic), failed.map((p) => p.partition)],
-    );
-    const actual = new Map(r.rows.map((x) => [`${x.topic}\t${x.partition}`, x.next_offset]));
-    return failed.map((p) => ({
-      topic: p.topic,
-      partition: p.partition,
-      attemptedNextOffset: p.nextOffset.toString(),
-      expectedNextOffset: typeof p.expected === 'bigint' ? p.expected.toString() : p.expected,
-      actualNextOffset: actual.get(`${p.topic}\t${p.partition}`) ?? null,
-    }));
   }
 
   private async query<R extends QueryResultRow>(what: string, text: string, values: unknown[]): Promise<R[]> {
