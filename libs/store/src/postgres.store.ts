@@ -759,10 +759,11 @@ export class PostgresProjectionStore implements ProjectionStore {
     }
   }
 
+  /** A read as a named prepared statement (parsed once per pooled connection), named after `what`. */
   private async query<R extends QueryResultRow>(what: string, text: string, values: unknown[]): Promise<R[]> {
     const pool = this.requirePool();
     try {
-      return (await pool.query<R>(text, values)).rows;
+      return (await pool.query<R>({ name: `meridian_${what}`, text, values })).rows;
     } catch (e) {
       throw mapError(e, what);
     }
