@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import type { FlowFigures } from '@meridian/replication';
+import type { FlowAtRisk, FlowFigures } from '@meridian/replication';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
 
 const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
@@ -35,6 +35,37 @@ function render(flows: FlowFigures[]): string {
   return t.toString();
 }
 
+function renderAtRisk(target: string, flows: FlowAtRisk[], limit: number, nowMs: number): string {
+  const lines: string[] = [];
+  for (const f of flows) {
+    const head =
+      `${f.source} → ${target}: ${f.rpoRecords} record(s) at risk, ${f.aggregates.length} aggregate(s) named` +
+      (f.unattributed > 0
+        ? `, ${f.unattributed} record(s) not attributable (not read from the source)`
+        : '') +
+      (f.stale ? ' — STALE: the source does not answer, more may be at risk' : '');
+    lines.push(head);
+    if (f.aggregates.length === 0) continue;
+    const t = new Table({
+      head: ['topic', 'aggregate', 'tenant', 'events', 'newest unmirrored', 'age'],
+      ...tableStyle,
+    });
+    for (const a of f.aggregates.slice(0, limit))
+      t.push([
+        a.topic,
+        a.aggregateId,
+        a.tenant ?? '–',
+        a.events,
+        new Date(a.newestMs).toISOString(),
+        ms(nowMs - a.newestMs),
+      ]);
+    lines.push(t.toString());
+    if (f.aggregates.length > limit)
+      lines.push(`… and ${f.aggregates.length - limit} more (--limit, or --json for all)`);
+  }
+  return lines.join('\n');
+}
+
 /** The local topology's monitor, on the port block of this environment (`MERIDIAN_PORT_OFFSET`). */
 function localMonitorUrl(): string {
   const port = loadTopology('active-active', findRepoRoot()).monitor?.port;
@@ -49,38 +80,76 @@ export function rpoCommand(): Command {
     .option('--url <url>', "the replication monitor (default: the local topology's, on its port block)")
     .option('--json', 'print the JSON (per partition too)')
     .option('--watch [ms]', 'refresh every ms (default 1000)')
+    .option(
+      '--at-risk <region>',
+      'the aggregates with acknowledged events not yet in <region>, per flow into it',
+    )
+    .option('--limit <n>', 'with --at-risk: aggregates listed per flow (default 20)', '20')
     .addHelpText(
       'after',
       `
 Exit codes (with or without --json):
-  0  every flow is fresh and within its RPO target
+  0  every flow is fresh and within its RPO target (--at-risk: nothing at risk)
   3  some flow is breaching, stale (a region does not answer) or has a backlog it cannot date
+     (--at-risk: some records are at risk)
   1  the monitor could not be reached or answered badly
 With --watch it refreshes until interrupted (no exit code of its own).`,
     )
-    .action(async (o: { url?: string; json?: boolean; watch?: string | boolean }) => {
-      const url = o.url ?? localMonitorUrl();
-      const once = async () => {
-        const res = await fetch(`${url}/rpo`, { signal: AbortSignal.timeout(3000) }).catch((e: unknown) => {
-          throw new Error(
-            `replication monitor not reachable at ${url} (${(e as Error).message}); is \`npm start\` up?`,
+    .action(
+      async (o: {
+        url?: string;
+        json?: boolean;
+        watch?: string | boolean;
+        atRisk?: string;
+        limit: string;
+      }) => {
+        const url = o.url ?? localMonitorUrl();
+        if (o.atRisk !== undefined) {
+          const limit = Number(o.limit);
+          if (!Number.isInteger(limit) || limit < 1)
+            throw new Error(`--limit: a positive integer, got ${o.limit}`);
+          const res = await fetch(`${url}/at-risk/${encodeURIComponent(o.atRisk)}`, {
+            signal: AbortSignal.timeout(3000),
+          }).catch((e: unknown) => {
+            throw new Error(
+              `replication monitor not reachable at ${url} (${(e as Error).message}); is \`npm start\` up?`,
+            );
+          });
+          const body = (await res.json()) as {
+            atMs: number;
+            target: string;
+            flows: FlowAtRisk[];
+            message?: string;
+          };
+          if (!res.ok) throw new Error(`--at-risk: ${body.message ?? res.status}`);
+          console.log(
+            o.json ? JSON.stringify(body, null, 2) : renderAtRisk(body.target, body.flows, limit, body.atMs),
           );
-        });
-        const body = (await res.json()) as { atMs: number; flows: FlowFigures[] };
-        if (o.json) console.log(JSON.stringify(body, null, 2));
-        else {
-          if (o.watch) process.stdout.write('\x1b[2J\x1b[H');
-          console.log(`${new Date(body.atMs).toISOString()}\n${render(body.flows)}`);
+          if (body.flows.some((f) => f.rpoRecords > 0 || f.stale)) process.exitCode = 3;
+          return;
         }
-        if (body.flows.some((f) => !f.withinTarget || f.stale)) process.exitCode = 3;
-      };
-      await once();
-      if (o.watch) {
-        const every = typeof o.watch === 'string' ? Number(o.watch) : 1000;
-        for (;;) {
-          await new Promise((r) => setTimeout(r, every));
-          await once();
+        const once = async () => {
+          const res = await fetch(`${url}/rpo`, { signal: AbortSignal.timeout(3000) }).catch((e: unknown) => {
+            throw new Error(
+              `replication monitor not reachable at ${url} (${(e as Error).message}); is \`npm start\` up?`,
+            );
+          });
+          const body = (await res.json()) as { atMs: number; flows: FlowFigures[] };
+          if (o.json) console.log(JSON.stringify(body, null, 2));
+          else {
+            if (o.watch) process.stdout.write('\x1b[2J\x1b[H');
+            console.log(`${new Date(body.atMs).toISOString()}\n${render(body.flows)}`);
+          }
+          if (body.flows.some((f) => !f.withinTarget || f.stale)) process.exitCode = 3;
+        };
+        await once();
+        if (o.watch) {
+          const every = typeof o.watch === 'string' ? Number(o.watch) : 1000;
+          for (;;) {
+            await new Promise((r) => setTimeout(r, every));
+            await once();
+          }
         }
-      }
-    });
+      },
+    );
 }

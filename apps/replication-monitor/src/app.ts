@@ -1,4 +1,12 @@
-import { Controller, Get, Inject, type INestApplication, Module } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  type INestApplication,
+  Module,
+  NotFoundException,
+  Param,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { aggregateTopic } from '@meridian/topology';
@@ -19,6 +27,20 @@ class RpoController {
       flows: this.monitor.flows(),
       staleEpochEvents: this.monitor.staleEpochEvents(),
     };
+  }
+
+  /**
+   * The aggregates (and tenants, when events carry one) with acknowledged events not yet in
+   * `target`, per flow into it, with their newest unmirrored event time; answered from the tail
+   * index, so it also answers for a source region that is down.
+   */
+  @Get('at-risk/:target')
+  atRisk(@Param('target') target: string) {
+    if (!this.monitor.regionNames().includes(target))
+      throw new NotFoundException(
+        `target: no region ${target} (regions: ${this.monitor.regionNames().join(', ')})`,
+      );
+    return { atMs: Date.now(), target, flows: this.monitor.atRisk(target) };
   }
 
   @Get('health')

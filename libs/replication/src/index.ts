@@ -23,6 +23,7 @@ export {
   type OffsetSync,
 } from './mm2-formats';
 export { ReplicationMonitor, type MonitorOptions } from './monitor';
+export { flowAtRisk, TailIndex, type AggregateAtRisk, type FlowAtRisk, type TailRecord } from './at-risk';
 export { registerMonitorMetrics } from './metrics';
 export { recordTimestampBound, type OffsetAtTimestamp } from './record-time';
 export { KafkaRegionClient, type PartitionOffsets, type RegionClient } from './region-client';

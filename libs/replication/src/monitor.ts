@@ -13,6 +13,8 @@ import { OffsetHistory } from './history';
 import { FormatError, type OffsetSync, parseHeartbeat, parseOffsetSync } from './mm2-formats';
 import { recordTimestampBound } from './record-time';
 import { KafkaRegionClient, type PartitionOffsets, type RegionClient } from './region-client';
+import { type FlowAtRisk, flowAtRisk, TailIndex } from './at-risk';
+import { TailFollower } from './tail-follower';
 import { ReadApiClient } from '@meridian/read-api';
 
 export type { FlowFigures, PartitionFigures } from './figures';
@@ -41,6 +43,13 @@ export interface MonitorOptions {
   topicsRefreshMs?: number;
   /** Each region's Kafka (default: a kafkajs admin client); a test passes a fake. */
   regionClient?: (region: Region) => RegionClient;
+  /**
+   * Follow each region's own event topics from where its targets' copies end, to name the
+   * aggregates at risk (`atRisk`). Default: on, unless `regionClient` replaces Kafka.
+   */
+  followTails?: boolean;
+  /** Records the tail index of one source region holds at most (default 500 000). */
+  tailMaxRecords?: number;
   now?: () => number;
 }
 
@@ -72,6 +81,9 @@ interface RegionState {
   recordTimes: Map<string, RecordTime>;
   /** Events the region's projector saw with a writer epoch older than one it had already seen. */
   staleEpochEvents?: number;
+  /** The unmirrored tail of the region's own topics (fed by `follower`). */
+  tail: TailIndex;
+  follower: TailFollower | undefined;
 }
 
 /** A timestamp bound of one flow partition (`boundStillMirrors`), and how long its remote copy stood still. */
@@ -122,6 +134,8 @@ export class ReplicationMonitor {
         heartbeatMs: new Map(),
         applied: new Map(),
         recordTimes: new Map(),
+        tail: new TailIndex(o.tailMaxRecords ?? 500_000),
+        follower: undefined,
       });
     }
   }
@@ -184,6 +198,7 @@ export class ReplicationMonitor {
     await this.ticking;
     await Promise.all(
       [...this.regions.values()].map(async (st) => {
+        await st.follower?.stop();
         await st.consumer?.disconnect().catch(() => undefined);
         await st.client.reset();
       }),
@@ -213,6 +228,67 @@ export class ReplicationMonitor {
     for (const f of this.o.topology.flows)
       this.last.set(`${f.from}->${f.to}`, flowFigures(this.flowInput(f.from, f.to), now));
     this.trimHistories();
+    if (this.o.followTails ?? this.o.regionClient === undefined) this.followTails();
+  }
+
+  /**
+   * Keeps each source region's tail index to its unmirrored records: prunes below the lowest
+   * `mirroredEnd` of the partition's flows, and follows the own topics every flow out of the region
+   * has figures for (so a partition starts where its targets' copies end, not at the log start).
+   */
+  private followTails(): void {
+    for (const [source, st] of this.regions) {
+      const out = this.o.topology.flows.filter((f) => f.from === source);
+      if (out.length === 0) continue;
+      const floors = new Map<string, bigint>();
+      for (const p of this.last.get(`${source}->${out[0]!.to}`)?.partitions ?? []) {
+        const m = this.floorOf(source, p.topic, p.partition);
+        if (m !== undefined) floors.set(key(p.topic, p.partition), m);
+      }
+      for (const [k, m] of floors) {
+        const { topic, partition } = splitKey(k);
+        st.tail.prune(topic, partition, m);
+      }
+      const topics = [...new Set([...floors.keys()].map((k) => splitKey(k).topic))];
+      if (!st.reachable && st.follower === undefined) continue;
+      st.follower ??= new TailFollower({
+        region: source,
+        brokers: bootstrapServers(this.o.topology.regions.find((r) => r.name === source)!),
+        index: st.tail,
+        startOf: (topic, partition) =>
+          floors.get(key(topic, partition)) ?? this.floorOf(source, topic, partition),
+      });
+      st.follower.follow(topics);
+    }
+  }
+
+  /** The lowest `mirroredEnd` of a source partition over the flows out of its region (latest figures). */
+  private floorOf(source: string, topic: string, partition: number): bigint | undefined {
+    let floor: bigint | undefined;
+    for (const f of this.o.topology.flows.filter((x) => x.from === source)) {
+      const p = this.last
+        .get(`${f.from}->${f.to}`)
+        ?.partitions.find((x) => x.topic === topic && x.partition === partition);
+      if (!p) return undefined;
+      const m = BigInt(p.mirroredEnd);
+      floor = floor === undefined || m < floor ? m : floor;
+    }
+    return floor;
+  }
+
+  /**
+   * The aggregates with acknowledged events not yet in `target`, per flow into it (RPO per
+   * aggregate and tenant), from the flows' latest figures and the sources' tail indexes — which
+   * still answer for a source that died. Empty flows list if the monitor does not follow tails.
+   */
+  atRisk(target: string): FlowAtRisk[] {
+    return this.o.topology.flows
+      .filter((f) => f.to === target)
+      .flatMap((f) => {
+        const figs = this.last.get(`${f.from}->${f.to}`);
+        const st = this.regions.get(f.from);
+        return figs && st ? [flowAtRisk(figs, st.tail)] : [];
+      });
   }
 
   private async sampleRegion(name: string, st: RegionState, now: number): Promise<void> {
@@ -274,6 +350,7 @@ export class ReplicationMonitor {
     const listed = new Set(st.topics);
     for (const k of [...st.ends.keys()]) {
       if (listed.has(splitKey(k).topic)) continue;
+      st.tail.forget(splitKey(k).topic);
       st.ends.delete(k);
       st.starts.delete(k);
       st.recordTimes.delete(k);
@@ -467,6 +544,11 @@ export class ReplicationMonitor {
     for (const [name, st] of this.regions)
       if (st.staleEpochEvents !== undefined) out[name] = st.staleEpochEvents;
     return out;
+  }
+
+  /** The topology's region names. */
+  regionNames(): string[] {
+    return [...this.regions.keys()];
   }
 
   /** The latest figures of every flow (stale ones included, with their age). */
