@@ -8,7 +8,9 @@ import {
   etcdPeerProxyPort,
   loadTopology,
   mirroredHeartbeatsTopic,
-  mirrorTargets,
+  mirrorProcess,
+  mirrorRegions,
+  mirrorRenderName,
   region as regionOf,
   registryUrl,
   renderBrokerProperties,
@@ -154,12 +156,12 @@ export class LocalStack {
     return s ? loadTopology(s.topology, this.paths.repoRoot) : undefined;
   }
 
-  /** Writes every topology's MirrorMaker 2 properties into mirrormaker/generated/. */
+  /** Writes the topology's MirrorMaker 2 properties (for its placement) into mirrormaker/generated/. */
   renderMirrorMakerConfigs(t: Topology): string[] {
-    return mirrorTargets(t).map((target) => {
-      const file = this.paths.mirrorMakerProperties(t.name, target);
+    return mirrorRegions(t).map((region) => {
+      const file = this.paths.mirrorMakerProperties(mirrorRenderName(t), region);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, renderMirrorMakerProperties(t, target));
+      writeFileSync(file, renderMirrorMakerProperties(t, region));
       return file;
     });
   }
@@ -305,12 +307,12 @@ export class LocalStack {
     this.log.info(`brokers and registries ready after ${Date.now() - run.t0} ms`);
   }
 
-  /** MirrorMaker 2: one dedicated process per target region. */
+  /** MirrorMaker 2: one dedicated process per region (running the flows into it, or out of it). */
   private startMirrors(run: UpRun): void {
     this.renderMirrorMakerConfigs(run.t);
-    for (const target of mirrorTargets(run.t)) {
-      if (run.running(`mm2-${target}`)) continue;
-      this.launch(run, this.startMirrorMaker(run.t, target, run.classpath));
+    for (const region of mirrorRegions(run.t)) {
+      if (run.running(`mm2-${region}`)) continue;
+      this.launch(run, this.startMirrorMaker(run.t, region, run.classpath));
     }
     this.writeState(run.state);
   }
@@ -345,7 +347,7 @@ export class LocalStack {
           if (e instanceof LocalError) throw e;
           throw new LocalError(
             'START_TIMEOUT',
-            `${(e as Error).message}; see ${join(this.paths.logsDir, `mm2-${f.to}.log`)}`,
+            `${(e as Error).message}; see ${join(this.paths.logsDir, `mm2-${t.mirror.placement === 'target' ? f.to : f.from}.log`)}`,
             { retriable: true, cause: e },
           );
         }),
@@ -353,16 +355,20 @@ export class LocalStack {
     );
   }
 
-  private startMirrorMaker(t: Topology, target: string, classpath: string): ProcessRecord {
-    const name = `mm2-${target}`;
+  private startMirrorMaker(t: Topology, region: string, classpath: string): ProcessRecord {
+    const name = `mm2-${region}`;
     return spawnJava({
       name,
       kind: 'mirrormaker',
-      region: target,
+      region,
       home: this.paths.home,
       classpath,
       mainClass: MIRROR_MAKER_MAIN,
-      args: [this.paths.mirrorMakerProperties(t.name, target), '--clusters', target],
+      args: [
+        this.paths.mirrorMakerProperties(mirrorRenderName(t), region),
+        '--clusters',
+        ...mirrorProcess(t, region).clusters,
+      ],
       heapMb: t.mirror.heapMb,
       log: join(this.paths.logsDir, `${name}.log`),
     });

@@ -1,10 +1,19 @@
 export { TopologyError } from './errors';
 export { findRepoRoot } from './root';
-export type { FailoverSettings, Flow, MirrorSettings, Region, Topology, WanSettings } from './model';
+export type {
+  FailoverSettings,
+  Flow,
+  MirrorPlacement,
+  MirrorSettings,
+  Region,
+  Topology,
+  WanSettings,
+} from './model';
 export {
   loadTopology,
   MAX_PORT_OFFSET,
   parseTopology,
+  mirrorPlacementFromEnv,
   portOffsetFromEnv,
   resolveTopologyPath,
   topologiesDir,
@@ -22,7 +31,14 @@ export {
   remoteTopicName,
   sourceRegionOf,
 } from './naming';
-export { mirrorTargets, renderBrokerProperties, renderMirrorMakerProperties } from './render';
+export {
+  mirrorProcess,
+  mirrorRegions,
+  mirrorRenderName,
+  renderBrokerProperties,
+  renderMirrorMakerProperties,
+  type MirrorProcess,
+} from './render';
 export {
   brokerWanListenerPort,
   etcdPeerProxyPort,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { TopologyError } from './errors';
-import { type Topology, TopologySchema } from './model';
+import { type MirrorPlacement, type Topology, TopologySchema } from './model';
 import { wanPortsOf } from './wan';
 
 /** Folder holding the shipped topologies (`<name>.yaml`). */
@@ -37,7 +37,7 @@ export function resolveTopologyPath(nameOrPath: string, repoRoot: string): strin
 export function loadTopology(
   nameOrPath: string,
   repoRoot: string,
-  opts: { portOffset?: number } = {},
+  opts: { portOffset?: number; mirrorPlacement?: MirrorPlacement } = {},
 ): Topology {
   const path = resolveTopologyPath(nameOrPath, repoRoot);
   let raw: unknown;
@@ -50,7 +50,25 @@ export function loadTopology(
       { cause },
     );
   }
-  return parseTopology(shiftPorts(raw, opts.portOffset ?? portOffsetFromEnv()), path);
+  const placement = opts.mirrorPlacement ?? mirrorPlacementFromEnv();
+  const shifted = shiftPorts(raw, opts.portOffset ?? portOffsetFromEnv());
+  if (placement !== undefined && typeof shifted === 'object' && shifted !== null) {
+    const r = shifted as { mirror?: Record<string, unknown> };
+    r.mirror = { ...(r.mirror ?? {}), placement };
+  }
+  return parseTopology(shifted, path);
+}
+
+/** `MERIDIAN_MIRROR_PLACEMENT` (`target` or `source`), overriding the topology's; undefined when unset. */
+export function mirrorPlacementFromEnv(env: NodeJS.ProcessEnv = process.env): MirrorPlacement | undefined {
+  const raw = env.MERIDIAN_MIRROR_PLACEMENT;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'target' && raw !== 'source')
+    throw new TopologyError(
+      'TOPOLOGY_INVALID',
+      `MERIDIAN_MIRROR_PLACEMENT must be target or source (where each flow's MirrorMaker 2 runs), got ${JSON.stringify(raw)}`,
+    );
+  return raw;
 }
 
 /** The largest block shift: the shipped topologies' ports stay below 65 535 with it. */
@@ -156,6 +174,12 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
     if (flowKeys.has(key)) problems.push(`flows.${i}: ${key} appears twice`);
     flowKeys.add(key);
   });
+  if (t.mirror.placement === 'source')
+    for (const from of new Set(t.flows.map((f) => f.from)))
+      if (!t.flows.some((f) => f.to === from))
+        problems.push(
+          `mirror.placement: source needs a flow into every region that mirrors out (${from} has none): a flow's heartbeats are emitted into its source by the mirrors writing there; use placement target`,
+        );
   try {
     new RegExp(`^(?:${t.mirror.topics})$`);
   } catch (cause) {

@@ -53,6 +53,14 @@ export const MirrorSchema = z
     /** Latency knobs: Kafka 4 raised producer linger.ms to 5; the mirror wants it at 0. */
     producerLingerMs: z.number().int().min(0).default(0),
     consumerFetchMaxWaitMs: z.number().int().min(1).default(100),
+    /**
+     * Where a flow's MirrorMaker 2 runs. `target` (MM2's advice): in the target region, consuming
+     * across the WAN and producing locally. `source`: in the source region, consuming locally and
+     * producing across the WAN (several produce requests in flight instead of one fetch). The
+     * trade-offs, measured: docs/INTERNALS.md "Where the mirror runs". `MERIDIAN_MIRROR_PLACEMENT`
+     * overrides it at load.
+     */
+    placement: z.enum(['target', 'source']).default('target'),
   })
   .default({
     topics: 'meridian\\..*',
@@ -63,6 +71,7 @@ export const MirrorSchema = z
     offsetLagMax: 100,
     producerLingerMs: 0,
     consumerFetchMaxWaitMs: 100,
+    placement: 'target',
   });
 
 /**
@@ -110,6 +119,7 @@ export const TopologySchema = z.object({
 export type Region = z.infer<typeof RegionSchema>;
 export type Flow = z.infer<typeof FlowSchema>;
 export type MirrorSettings = z.infer<typeof MirrorSchema>;
+export type MirrorPlacement = MirrorSettings['placement'];
 export type Topology = z.infer<typeof TopologySchema>;
 export type WanSettings = z.infer<typeof WanSchema>;
 export type FailoverSettings = z.infer<typeof FailoverSchema>;

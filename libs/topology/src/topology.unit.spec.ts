@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import {
   loadTopology,
   MAX_PORT_OFFSET,
+  mirrorPlacementFromEnv,
   portOffsetFromEnv,
   mirroredHeartbeatsTopic,
-  mirrorTargets,
+  mirrorProcess,
+  mirrorRegions,
+  mirrorRenderName,
   parseTopology,
   remoteTopicName,
   sourceRegionOf,
@@ -53,16 +56,21 @@ describe('shipped topologies', () => {
     expect(props.filter((l) => /^(offset\.flush|scheduled\.rebalance)/.test(l))).toEqual([]);
   });
 
-  it.each(['active-active', 'active-passive'])(
-    'the committed MirrorMaker 2 properties of %s are current',
-    (name) => {
-      const t = loadTopology(name, repoRoot, AS_SHIPPED);
-      for (const target of mirrorTargets(t)) {
+  it.each([
+    ['active-active', 'target'],
+    ['active-passive', 'target'],
+    ['active-active', 'source'],
+    ['active-passive', 'source'],
+  ] as const)(
+    'the committed MirrorMaker 2 properties of %s (placement %s) are current',
+    (name, placement) => {
+      const t = loadTopology(name, repoRoot, { ...AS_SHIPPED, mirrorPlacement: placement });
+      for (const region of mirrorRegions(t)) {
         const committed = readFileSync(
-          join(repoRoot, 'mirrormaker', 'generated', name, `mm2-${target}.properties`),
+          join(repoRoot, 'mirrormaker', 'generated', mirrorRenderName(t), `mm2-${region}.properties`),
           'utf8',
         );
-        expect(committed).toBe(renderMirrorMakerProperties(t, target));
+        expect(committed).toBe(renderMirrorMakerProperties(t, region));
       }
     },
   );
@@ -201,6 +209,68 @@ describe('the WAN between regions', () => {
     );
     expect(west).toContain('us-west.bootstrap.servers = 127.0.0.1:29092');
     expect(reachBootstrap(t, 'eu', 'eu')).toBe('127.0.0.1:31092');
+  });
+
+  describe('placement source: each region mirrors its own topics out', () => {
+    const src = loadTopology('active-active', repoRoot, { ...AS_SHIPPED, mirrorPlacement: 'source' });
+    it('runs the flows out of its region, one herder per target, and owns no other pair', () => {
+      expect(mirrorProcess(src, 'us-east')).toEqual({
+        region: 'us-east',
+        clusters: ['us-west', 'eu'],
+        flows: [
+          { from: 'us-east', to: 'us-west' },
+          { from: 'us-east', to: 'eu' },
+        ],
+      });
+      const east = renderMirrorMakerProperties(src, 'us-east').split('\n');
+      expect(east.filter((l) => /->.*\.enabled = true$/.test(l))).toEqual([
+        'us-east->us-west.enabled = true',
+        'us-east->eu.enabled = true',
+      ]);
+      // The pairs into its targets from other regions would share their owners' Connect groups.
+      expect(east.filter((l) => l.includes('emit.heartbeats.enabled = false')).sort()).toEqual([
+        'eu->us-west.emit.heartbeats.enabled = false',
+        'us-west->eu.emit.heartbeats.enabled = false',
+      ]);
+      expect(east).toContain('us-west.offset.flush.interval.ms = 2000');
+      expect(east).toContain('eu.offset.flush.interval.ms = 2000');
+    });
+    it('consumes its own cluster directly and produces to the targets through the WAN', () => {
+      const east = renderMirrorMakerProperties(src, 'us-east');
+      expect(east).toContain('us-east.bootstrap.servers = 127.0.0.1:19092');
+      expect(east).toContain(
+        `eu.bootstrap.servers = 127.0.0.1:${wanProxyPort(src, 'us-east', 'eu', 'kafka')}`,
+      );
+      expect(mirrorRenderName(src)).toBe('active-active.mirror-at-source');
+    });
+    it('every flow is run by exactly one process under either placement', () => {
+      for (const placement of ['target', 'source'] as const) {
+        const x = loadTopology('active-active', repoRoot, { ...AS_SHIPPED, mirrorPlacement: placement });
+        const run = mirrorRegions(x).flatMap((r) =>
+          mirrorProcess(x, r).flows.map((f) => `${f.from}->${f.to}`),
+        );
+        expect(run.sort()).toEqual(x.flows.map((f) => `${f.from}->${f.to}`).sort());
+      }
+    });
+    it('is refused where a region mirrors out but receives no flow (no heartbeats would reach it)', () => {
+      expect(() =>
+        parseTopology({
+          name: 'x',
+          regions: [
+            { name: 'a', kafka: { port: 10001, controllerPort: 10002 } },
+            { name: 'b', kafka: { port: 10003, controllerPort: 10004 } },
+          ],
+          flows: [{ from: 'a', to: 'b' }],
+          mirror: { placement: 'source' },
+        }),
+      ).toThrow(/mirror\.placement: source needs a flow into every region that mirrors out \(a has none\)/);
+    });
+    it('MERIDIAN_MIRROR_PLACEMENT must name a placement', () => {
+      expect(() => mirrorPlacementFromEnv({ MERIDIAN_MIRROR_PLACEMENT: 'sauce' })).toThrow(
+        /MERIDIAN_MIRROR_PLACEMENT must be target or source/,
+      );
+      expect(mirrorPlacementFromEnv({})).toBeUndefined();
+    });
   });
 
   it('six directed links, each with its own proxy per service', () => {
