@@ -1,12 +1,14 @@
 /**
  * Phase B figure: under a steady load in all three regions (default 1,000 events/s each, 60 s), the
  * monitor's RPO-in-time per flow, sampled every 50 ms: p50 / p99 / max — beside the replication
- * latency of MirrorMaker 2's own heartbeats in the same run. Needs the active-active topology up.
+ * latency of MirrorMaker 2's own heartbeats in the same run, once per mirror placement (`target`,
+ * `source`: BENCH_MIRROR_PLACEMENTS). Needs the active-active topology up.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { ReplicationMonitor } from '@meridian/replication';
-import { bootstrapServers, loadTopology, findRepoRoot } from '@meridian/topology';
+import { bootstrapServers, type Topology } from '@meridian/topology';
+import { perPlacement } from './placement';
 import type { BenchReport } from './run';
 
 const RATE = Number(process.env.BENCH_RPO_RATE ?? 1000);
@@ -18,7 +20,21 @@ function pct(xs: number[], p: number): number {
 }
 
 export default async function rpoBench(): Promise<BenchReport> {
-  const t = loadTopology('active-active', findRepoRoot());
+  const runs = await perPlacement('active-active', (t) => measure(t));
+  return {
+    bench: `RPO under steady load (${RATE} events/s per region, ${SECONDS} s, acks=all), per mirror placement`,
+    lines: runs.flatMap(({ placement, result }) =>
+      result.lines.map((l) => ({
+        ...l,
+        name: `[${placement}] ${l.name}`,
+        note: `${l.note ?? ''}; ${result.sent} events`,
+      })),
+    ),
+  };
+}
+
+/** One run on the topology as it runs now. */
+async function measure(t: Topology): Promise<{ lines: BenchReport['lines']; sent: number }> {
   const topic = `meridian.bench-rpo-${randomUUID().slice(0, 8)}`;
   const clients = t.regions.map(
     (r) => new Kafka({ clientId: 'bench-rpo', brokers: [bootstrapServers(r)], logLevel: logLevel.NOTHING }),
@@ -29,7 +45,13 @@ export default async function rpoBench(): Promise<BenchReport> {
     await a.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     await a.disconnect();
   }
-  const monitor = new ReplicationMonitor({ topology: t, rpoTargetMs: t.rpoTargetMs, sampleIntervalMs: 50 });
+  // Flow figures only: no tail index in the bench's own monitor (it would share the CPU).
+  const monitor = new ReplicationMonitor({
+    topology: t,
+    rpoTargetMs: t.rpoTargetMs,
+    sampleIntervalMs: 50,
+    followTails: false,
+  });
   await monitor.start();
   // Let MirrorMaker pick the topic up (refresh every 5 s) before measuring.
   const warmUntil = Date.now() + 60_000;
@@ -105,8 +127,5 @@ export default async function rpoBench(): Promise<BenchReport> {
       note: `p50 ${pct(xs, 50)} ms, max ${Math.max(0, ...xs)} ms, ${xs.length} samples; target ${t.rpoTargetMs} ms`,
     });
   }
-  return {
-    bench: `RPO under steady load (${RATE} events/s per region, ${SECONDS} s, ${sent} events, acks=all)`,
-    lines,
-  };
+  return { lines, sent };
 }

@@ -168,6 +168,16 @@ export function renderMirrorMakerProperties(t: Topology, regionName: string): st
     lines.push(prop(`${a}.producer.acks`, 'all'));
     lines.push(prop(`${a}.consumer.fetch.max.wait.ms`, m.consumerFetchMaxWaitMs));
   }
+  if (m.placement === 'source') {
+    // The producer crosses the WAN: Connect pins source producers to one request in flight, so each
+    // batch would wait a whole round trip for the one before. Idempotence keeps each partition's
+    // order with several in flight (and retries).
+    lines.push('', '# The producer crosses the WAN: pipeline it (Connect pins it to one request in flight).');
+    for (const c of proc.clusters) {
+      lines.push(prop(`${c}.producer.max.in.flight.requests.per.connection`, 5));
+      lines.push(prop(`${c}.producer.enable.idempotence`, true));
+    }
+  }
   lines.push('');
   return lines.join('\n');
 }
