@@ -1,6 +1,6 @@
 // Long on purpose: one sampling loop per region feeding the flow figures; its timing rules are easier to check side by side.
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { bootstrapServers, type Region, remoteTopicName, type Topology } from '@meridian/topology';
+import { bootstrapServers, type Region, region, remoteTopicName, type Topology } from '@meridian/topology';
 import {
   type FlowFigures,
   flowFigures,
@@ -253,10 +253,10 @@ export class ReplicationMonitor {
       if (!st.reachable && st.follower === undefined) continue;
       st.follower ??= new TailFollower({
         region: source,
-        brokers: bootstrapServers(this.o.topology.regions.find((r) => r.name === source)!),
+        brokers: bootstrapServers(region(this.o.topology, source)),
         index: st.tail,
-        startOf: (topic, partition) =>
-          floors.get(key(topic, partition)) ?? this.floorOf(source, topic, partition),
+        // At join time, from the latest figures (not this tick's floors, which would go stale).
+        startOf: (topic, partition) => this.floorOf(source, topic, partition),
       });
       st.follower.follow(topics);
     }
