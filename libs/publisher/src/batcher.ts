@@ -1,4 +1,4 @@
-import type { EventProducer, OutgoingMessage, ProducedPartition } from './producer';
+import type { EventProducer, OutgoingMessage, ProducedPartition, WritePlacement } from './producer';
 import { SendFailure } from './producer';
 
 export interface BatcherOptions {
@@ -24,12 +24,52 @@ export interface SendConditions {
   onFailure?: (e: SendFailure) => void;
 }
 
+/** One write's acknowledgement: its topic's partitions in the batch, and where its own records are. */
+export interface WriteAck {
+  partitions: ProducedPartition[];
+  /** Known when the producer reports which messages landed in which partition. */
+  placement?: WritePlacement;
+}
+
 interface Pending {
   topic: string;
   messages: readonly OutgoingMessage[];
   cond: SendConditions;
-  resolve: (r: ProducedPartition[]) => void;
+  resolve: (r: WriteAck) => void;
   reject: (e: unknown) => void;
+  /** Index of its first message in its topic's list of the batch. */
+  start: number;
+}
+
+function sortedIndexOf(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = xs[mid]!;
+    if (v === x) return mid;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Where the messages `start .. start + count - 1` of `topic`'s list landed, if the producer said. */
+function placementOf(
+  meta: readonly ProducedPartition[],
+  topic: string,
+  start: number,
+  count: number,
+): WritePlacement | undefined {
+  for (const m of meta) {
+    if (m.topic !== topic || !m.messageIndexes || m.baseOffset === undefined) continue;
+    const at = sortedIndexOf(m.messageIndexes, start);
+    if (at < 0) continue;
+    // One write is one key: its messages are adjacent in the topic's list and in the partition's.
+    const first = BigInt(m.baseOffset) + BigInt(at);
+    return { topic, partition: m.partition, firstOffset: first, lastOffset: first + BigInt(count - 1) };
+  }
+  return undefined;
 }
 
 /** The batcher refused a write before sending it: nothing of it reached a broker. */
@@ -73,17 +113,13 @@ export class ProducerBatcher {
     return this.broken !== undefined;
   }
 
-  send(
-    topic: string,
-    messages: readonly OutgoingMessage[],
-    cond: SendConditions = {},
-  ): Promise<ProducedPartition[]> {
+  send(topic: string, messages: readonly OutgoingMessage[], cond: SendConditions = {}): Promise<WriteAck> {
     return new Promise((resolve, reject) => {
       if (this.broken) {
         reject(new NotSentError(`an earlier batch failed (${this.broken.message}); not sent`));
         return;
       }
-      this.queue.push({ topic, messages, cond, resolve, reject });
+      this.queue.push({ topic, messages, cond, resolve, reject, start: 0 });
       this.queued += messages.length;
       if (this.sending) return;
       if (this.queued >= this.opts.maxBatchMessages) this.start();
@@ -118,6 +154,7 @@ export class ProducerBatcher {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const p of batch) {
       const list = byTopic.get(p.topic) ?? [];
+      p.start = list.length;
       for (const m of p.messages) list.push(m);
       byTopic.set(p.topic, list);
     }
@@ -131,7 +168,14 @@ export class ProducerBatcher {
       deadline,
     )
       .then(
-        (meta) => batch.forEach((p) => p.resolve(meta.filter((m) => m.topic === p.topic))),
+        (meta) =>
+          batch.forEach((p) => {
+            const placement = placementOf(meta, p.topic, p.start, p.messages.length);
+            p.resolve({
+              partitions: meta.filter((m) => m.topic === p.topic),
+              ...(placement ? { placement } : {}),
+            });
+          }),
         (e: unknown) => {
           const failure =
             e instanceof SendFailure

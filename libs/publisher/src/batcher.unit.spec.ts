@@ -1,7 +1,7 @@
 import { waitFor } from '@meridian/testing';
 import { NotSentError, ProducerBatcher } from './batcher';
 import { fakeProducer, msg } from './fake-producer.spec-helper';
-import { SendFailure } from './producer';
+import { type EventProducer, type ProducedPartition, SendFailure } from './producer';
 
 const values = (c: { messages: readonly { value: Buffer }[] }[]) =>
   c[0]!.messages.map((m) => m.value.toString());
@@ -50,7 +50,7 @@ describe('ProducerBatcher', () => {
     const b = new ProducerBatcher(f.producer, { lingerMs: 10_000, maxBatchMessages: 100 });
     const p = b.send('t', [msg('1')]);
     await b.flush();
-    await expect(p).resolves.toHaveLength(1);
+    await expect(p).resolves.toMatchObject({ partitions: [{ topic: 't' }] });
     expect(f.calls).toHaveLength(1);
   });
 
@@ -139,5 +139,50 @@ describe('ProducerBatcher', () => {
     const e = await b.send('t', [msg('a')], { deadline: () => 4 }).catch((x: unknown) => x);
     expect(e).toMatchObject({ name: 'SendFailure', possiblyStored: false });
     expect(f.calls).toHaveLength(0);
+  });
+
+  it('tells each write of a mixed batch where its own records landed (partition, first and last offset)', async () => {
+    // A producer that places keys by their first letter (a → 0, b → 1) and appends per partition.
+    const ends = [10n, 70n];
+    const producer: EventProducer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      probe: async () => undefined,
+      send: async (batch): Promise<ProducedPartition[]> =>
+        batch.flatMap((t) =>
+          [0, 1].flatMap((p) => {
+            const messageIndexes = t.messages.flatMap((m, i) =>
+              (m.key.startsWith('a') ? 0 : 1) === p ? [i] : [],
+            );
+            if (messageIndexes.length === 0) return [];
+            const baseOffset = String(ends[p]!);
+            ends[p]! += BigInt(messageIndexes.length);
+            return [{ topic: t.topic, partition: p, baseOffset, messageIndexes }];
+          }),
+        ),
+    };
+    const b = new ProducerBatcher(producer, { lingerMs: 5, maxBatchMessages: 100 });
+    const m = (key: string) => ({ key, value: Buffer.from(key), headers: {} });
+    const [w1, w2, w3] = await Promise.all([
+      b.send('t', [m('a1'), m('a1')]),
+      b.send('t', [m('b1'), m('b1'), m('b1')]),
+      b.send('t', [m('a2')]),
+    ]);
+    expect(w1!.placement).toEqual({ topic: 't', partition: 0, firstOffset: 10n, lastOffset: 11n });
+    expect(w2!.placement).toEqual({ topic: 't', partition: 1, firstOffset: 70n, lastOffset: 72n });
+    expect(w3!.placement).toEqual({ topic: 't', partition: 0, firstOffset: 12n, lastOffset: 12n });
+  });
+
+  it('claims no placement when the producer does not report one', async () => {
+    const producer: EventProducer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      probe: async () => undefined,
+      send: async (batch) => batch.map((t) => ({ topic: t.topic, partition: 3, baseOffset: '5' })),
+    };
+    const b = new ProducerBatcher(producer, { lingerMs: 1, maxBatchMessages: 100 });
+    const ack = await b.send('t', [msg('x')]);
+    expect(ack.placement).toBeUndefined();
+    expect(ack.partitions).toEqual([{ topic: 't', partition: 3, baseOffset: '5' }]);
   });
 });

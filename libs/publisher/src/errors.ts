@@ -7,6 +7,8 @@ export type PublisherErrorCode =
   | 'SHUTTING_DOWN' // refused before anything was sent (503)
   | 'NOT_WRITER' // this region may not accept writes now (fenced / not primary); nothing sent (503)
   | 'CLOCK_SKEW' // this writer's clock is past the projectors' skew bound; nothing sent (503, not retriable)
+  | 'REMOTE_UNCONFIRMED' // stored in this region, not confirmed in another within the deadline (504)
+  | 'DURABILITY_UNAVAILABLE' // a remote write was asked for where none can be confirmed; nothing sent (503)
   | 'INVALID_EVENT'
   | 'INVALID_CONFIG';
 
@@ -27,6 +29,6 @@ export class PublisherError extends MeridianError<PublisherErrorCode> {
   }
   /** True when the broker certainly stored nothing of the write (a resend anywhere is safe). */
   get certainlyNotStored(): boolean {
-    return this.code !== 'OUTCOME_UNKNOWN' && !this.storedButRejected;
+    return this.code !== 'OUTCOME_UNKNOWN' && this.code !== 'REMOTE_UNCONFIRMED' && !this.storedButRejected;
   }
 }

@@ -46,6 +46,7 @@ export function fakeProducer(opts: { logAppendTimeMs?: () => number } = {}) {
         topic: t.topic,
         partition: 0,
         baseOffset: String(log.length - t.messages.length),
+        messageIndexes: t.messages.map((_, i) => i),
         ...(at !== undefined ? { logAppendTimeMs: at } : {}),
       }));
     },

@@ -1,11 +1,19 @@
 export { PublisherError, type PublisherErrorCode } from './errors';
-export { NotSentError, ProducerBatcher, type BatcherOptions, type SendConditions } from './batcher';
+export {
+  NotSentError,
+  ProducerBatcher,
+  type BatcherOptions,
+  type SendConditions,
+  type WriteAck,
+} from './batcher';
+export { DURABILITIES, type Durability, type RemoteConfirmation, type RemoteConfirmer } from './remote';
 export {
   SendFailure,
   type EventProducer,
   type OutgoingMessage,
   type ProducedPartition,
   type TopicMessages,
+  type WritePlacement,
 } from './producer';
 export { KafkaEventProducer, isBeforeSend, type KafkaProducerOptions } from './kafka-producer';
 export {

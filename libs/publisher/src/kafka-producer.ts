@@ -1,4 +1,12 @@
-import { type Admin, Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  Kafka,
+  logLevel,
+  type LogEntry,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
 import { type EventProducer, type ProducedPartition, SendFailure, type TopicMessages } from './producer';
 
 export interface KafkaProducerOptions {
@@ -59,6 +67,8 @@ export class KafkaEventProducer implements EventProducer {
   private readonly producer: Producer;
   private readonly watches = new Set<SendWatch>();
   private admin: Admin | undefined;
+  /** The partition kafkajs chose for each message object (its partitioner is wrapped to tell). */
+  private readonly chosen = new WeakMap<Message, number>();
 
   constructor(opts: KafkaProducerOptions) {
     this.kafka = new Kafka({
@@ -76,7 +86,19 @@ export class KafkaEventProducer implements EventProducer {
         for (const w of this.watches) w.note(`${entry.namespace}: ${m}`);
       },
     });
+    // kafkajs's default (Java-compatible murmur2), wrapped so each send can say where each of its
+    // messages landed: kafkajs groups a topic's messages per partition in order, so message k of
+    // partition p sits at p's base offset plus k's rank among p's messages.
+    const chosen = this.chosen;
     this.producer = this.kafka.producer({
+      createPartitioner: () => {
+        const inner = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = inner(args);
+          chosen.set(args.message, partition);
+          return partition;
+        };
+      },
       idempotent: true,
       maxInFlightRequests: 1,
       // Bounded: a dead broker must become a 503 within seconds. kafkajs warns this weakens its EoS
@@ -97,21 +119,33 @@ export class KafkaEventProducer implements EventProducer {
     const watch = new SendWatch();
     this.watches.add(watch);
     try {
-      const meta = await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: batch.map((t) => ({
-          topic: t.topic,
-          messages: t.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-        })),
-      });
-      return meta.map((m) => ({
-        topic: m.topicName,
-        partition: m.partition,
-        ...(m.baseOffset !== undefined ? { baseOffset: m.baseOffset } : {}),
-        ...(m.logAppendTime !== undefined && m.logAppendTime !== '-1'
-          ? { logAppendTimeMs: Number(m.logAppendTime) }
-          : {}),
+      const topicMessages = batch.map((t) => ({
+        topic: t.topic,
+        messages: t.messages.map((m): Message => ({ key: m.key, value: m.value, headers: m.headers })),
       }));
+      const meta = await this.producer.sendBatch({ acks: -1, topicMessages });
+      const indexes = new Map<string, number[]>();
+      for (const t of topicMessages)
+        t.messages.forEach((m, i) => {
+          const p = this.chosen.get(m);
+          if (p === undefined) return;
+          const k = `${t.topic}\u0000${p}`;
+          const list = indexes.get(k);
+          if (list) list.push(i);
+          else indexes.set(k, [i]);
+        });
+      return meta.map((m) => {
+        const messageIndexes = indexes.get(`${m.topicName}\u0000${m.partition}`);
+        return {
+          topic: m.topicName,
+          partition: m.partition,
+          ...(m.baseOffset !== undefined ? { baseOffset: m.baseOffset } : {}),
+          ...(m.logAppendTime !== undefined && m.logAppendTime !== '-1'
+            ? { logAppendTimeMs: Number(m.logAppendTime) }
+            : {}),
+          ...(messageIndexes ? { messageIndexes } : {}),
+        };
+      });
     } catch (e) {
       const possiblyStored = watch.possiblyStored || !isBeforeSend(e);
       const detail = watch.seen.length > 0 ? ` (during the send: ${watch.seen.slice(-3).join('; ')})` : '';

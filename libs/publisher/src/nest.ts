@@ -107,6 +107,7 @@ export function publisherErrorStatus(e: PublisherError): number {
     case 'INVALID_EVENT':
       return HttpStatus.BAD_REQUEST;
     case 'OUTCOME_UNKNOWN':
+    case 'REMOTE_UNCONFIRMED':
       return HttpStatus.GATEWAY_TIMEOUT;
     default:
       return HttpStatus.SERVICE_UNAVAILABLE;
@@ -117,15 +118,17 @@ export function publisherErrorStatus(e: PublisherError): number {
  * HTTP mapping of publisher errors, never a 2xx for an event that was not stored:
  * NOT_STORED / SHUTTING_DOWN / NOT_WRITER → 503 with Retry-After (nothing stored: resend anywhere);
  * OUTCOME_UNKNOWN → 504 (it may be stored: resend with the same Idempotency-Key);
+ * REMOTE_UNCONFIRMED → 504 (stored here, not yet confirmed in another region: `stored: 'local'`);
+ * DURABILITY_UNAVAILABLE → 503 without Retry-After (no region can confirm a remote write);
  * CLOCK_SKEW → 503 without Retry-After (the writer's clock must be fixed first); INVALID_EVENT → 400.
- * The body says whether something may have been stored (`stored: false | 'unknown'`).
+ * The body says whether something may have been stored (`stored: false | 'unknown' | 'local'`).
  */
 @Catch(PublisherError)
 export class PublisherErrorFilter implements ExceptionFilter {
   catch(e: PublisherError, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const status = publisherErrorStatus(e);
-    if (e.retryAfterSeconds !== undefined && e.code !== 'OUTCOME_UNKNOWN')
+    if (e.retryAfterSeconds !== undefined && e.code !== 'OUTCOME_UNKNOWN' && e.code !== 'REMOTE_UNCONFIRMED')
       res.setHeader('Retry-After', String(e.retryAfterSeconds));
     res.status(status).json({
       statusCode: status,
@@ -134,9 +137,11 @@ export class PublisherErrorFilter implements ExceptionFilter {
       stored:
         e.code === 'OUTCOME_UNKNOWN'
           ? 'unknown'
-          : e.code === 'CLOCK_SKEW' && /^stored/.test(e.message)
-            ? 'rejected'
-            : false,
+          : e.code === 'REMOTE_UNCONFIRMED'
+            ? 'local'
+            : e.code === 'CLOCK_SKEW' && /^stored/.test(e.message)
+              ? 'rejected'
+              : false,
     });
   }
 }

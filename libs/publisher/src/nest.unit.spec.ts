@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventPublisher } from './publisher';
-import { MeridianModule } from './nest';
+import { MeridianModule, PublisherErrorFilter, publisherErrorStatus } from './nest';
 import { PublisherError } from './errors';
 
 describe('MeridianModule', () => {
@@ -54,5 +54,41 @@ describe('MeridianModule', () => {
     expect(
       () => new EventPublisher({ region: 'eu', kafka: { brokers: [] }, registry: { url: 'http://x' } }),
     ).toThrow(PublisherError);
+  });
+});
+
+describe('PublisherErrorFilter', () => {
+  function answer(e: PublisherError) {
+    const sent: { status?: number; body?: unknown; headers: Record<string, string> } = { headers: {} };
+    const res = {
+      setHeader: (k: string, v: string) => (sent.headers[k] = v),
+      status: (s: number) => {
+        sent.status = s;
+        return { json: (b: unknown) => (sent.body = b) };
+      },
+    };
+    new PublisherErrorFilter().catch(e, {
+      switchToHttp: () => ({ getResponse: () => res }),
+    } as never);
+    return sent;
+  }
+
+  it('a remote write stored here but not confirmed elsewhere is a 504 that says stored: local, never a 2xx', () => {
+    const e = new PublisherError('REMOTE_UNCONFIRMED', 'stored in us-east but …', { retriable: true });
+    expect(publisherErrorStatus(e)).toBe(504);
+    expect(answer(e)).toEqual({
+      status: 504,
+      headers: {},
+      body: expect.objectContaining({ error: 'REMOTE_UNCONFIRMED', stored: 'local' }),
+    });
+  });
+
+  it('remote durability where none can be confirmed: 503 without Retry-After, nothing stored', () => {
+    const s = answer(new PublisherError('DURABILITY_UNAVAILABLE', 'no region mirrors us-east'));
+    expect(s).toEqual({
+      status: 503,
+      headers: {},
+      body: expect.objectContaining({ error: 'DURABILITY_UNAVAILABLE', stored: false }),
+    });
   });
 });

@@ -19,9 +19,23 @@ export interface TopicMessages {
 export interface ProducedPartition {
   readonly topic: string;
   readonly partition: number;
+  /** Offset of the first record acknowledged here. */
   readonly baseOffset?: string;
   /** The broker's append time, when the topic uses LogAppendTime (else undefined). */
   readonly logAppendTimeMs?: number;
+  /**
+   * Which messages of the topic's list (by index, in order) landed in this partition, from
+   * `baseOffset` on: the adapter knows, since it chose the partitions. Absent when unknown.
+   */
+  readonly messageIndexes?: readonly number[];
+}
+
+/** Where one write's records landed (from the batcher, for the publisher). */
+export interface WritePlacement {
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: bigint;
+  readonly lastOffset: bigint;
 }
 
 export interface EventProducer {

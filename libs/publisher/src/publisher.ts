@@ -13,11 +13,12 @@ import {
 } from '@meridian/contract';
 import { HybridLogicalClock, type Operation } from '@meridian/merge';
 import { PublisherError } from './errors';
-import { NotSentError, ProducerBatcher } from './batcher';
+import { NotSentError, ProducerBatcher, type WriteAck } from './batcher';
+import type { Durability, RemoteConfirmer } from './remote';
 import { KafkaEventProducer } from './kafka-producer';
 import { FailpointProducer } from './failpoint-producer';
 import type { Failpoints } from '@meridian/failpoints';
-import { type EventProducer, type ProducedPartition, SendFailure } from './producer';
+import { type EventProducer, SendFailure } from './producer';
 import { IDEMPOTENCY_KEY, type PreparedWrite, type SnapshotSource, Writer } from './writer';
 import { counter, histogram } from '@meridian/metrics';
 
@@ -31,6 +32,12 @@ export interface PublishContext {
    * aggregate is applied once, whichever region or process stores it and however often.
    */
   idempotencyKey?: string;
+  /**
+   * `local` (default): resolved once this region's broker stored the write (acks=all). `remote`:
+   * resolved only once another region's copy holds it too (RPO 0 for this write); a write stored here
+   * but not confirmed elsewhere within `remoteTimeoutMs` rejects with REMOTE_UNCONFIRMED.
+   */
+  durability?: Durability;
 }
 
 export interface PublisherOptions {
@@ -71,6 +78,10 @@ export interface PublisherOptions {
   maxForwardSkewMs?: number;
   /** Tests: replaces the kafkajs producer (the port's adapter). */
   producerFactory?: () => EventProducer;
+  /** Confirms remote durability (`durability: 'remote'`); without it such writes are refused. */
+  remote?: RemoteConfirmer;
+  /** How long a remote write waits for another region's copy before REMOTE_UNCONFIRMED. Default 5 000. */
+  remoteTimeoutMs?: number;
   /**
    * Failpoints around each send (`PUBLISHER_FAILPOINTS`): `publish.send.before` (a `throw` there is
    * a failure before anything reached the broker) and `publish.send.after` (a `throw` there is a
@@ -103,6 +114,8 @@ export interface PublishedEvent {
   offset?: string;
   /** The write's idempotency key was known: this is the original write's identity, nothing new was published. */
   replayed?: true;
+  /** `durability: 'remote'`: the other region found to hold it. */
+  confirmedIn?: string;
 }
 
 /** What the publisher knows about whether it can store a write now (for `/health`). */
@@ -137,6 +150,8 @@ export class EventPublisher {
   private closing = false;
   private readonly published: Counter | undefined;
   private readonly ackSeconds: Histogram | undefined;
+  private readonly remoteOutcomes: Counter | undefined;
+  private readonly remoteSeconds: Histogram | undefined;
   private readyState: { ready: boolean; at: number; error?: string } = { ready: false, at: Date.now() };
   /** Broker clock minus this writer's wall clock (ms), from the last LogAppendTime acknowledgement. */
   private brokerOffsetMs: number | undefined;
@@ -203,6 +218,16 @@ export class EventPublisher {
         name: 'meridian_publish_ack_seconds',
         help: 'Time from publish to broker acknowledgement (acks=all).',
         buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      });
+      this.remoteOutcomes = counter(opts.metrics, {
+        name: 'meridian_publish_remote_total',
+        help: 'Remote-durability writes after their local acknowledgement, by outcome (confirmed | unconfirmed).',
+        labelNames: ['aggregate_type', 'outcome'],
+      });
+      this.remoteSeconds = histogram(opts.metrics, {
+        name: 'meridian_publish_remote_confirm_seconds',
+        help: 'Time from the local acknowledgement to another region holding the write.',
+        buckets: [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10],
       });
     }
   }
@@ -325,6 +350,69 @@ export class EventPublisher {
   ): Promise<PublishedEvent[]> {
     const keyProblem = aggregateTypeProblem(aggregateType) ?? aggregateIdProblem(aggregateId);
     if (keyProblem !== undefined) throw new PublisherError('INVALID_EVENT', `invalid event: ${keyProblem}`);
+    const durability = ctx.durability ?? 'local';
+    if (durability !== 'local' && durability !== 'remote')
+      throw new PublisherError(
+        'INVALID_EVENT',
+        `durability: must be local or remote, not "${String(durability)}"`,
+      );
+    if (durability === 'local') return this.publishLocal(aggregateType, aggregateId, steps, ctx);
+    const remote = this.opts.remote;
+    const why = remote ? remote.unavailable() : 'this publisher has no remote confirmer configured';
+    if (!remote || why !== undefined) {
+      this.published?.inc({ aggregate_type: aggregateType, outcome: 'refused' }, steps.length);
+      throw new PublisherError(
+        'DURABILITY_UNAVAILABLE',
+        `durability remote is not available in ${this.opts.region} (${why}); nothing was stored`,
+      );
+    }
+    const events = await this.publishLocal(aggregateType, aggregateId, steps, ctx);
+    return this.confirmRemote(remote, aggregateType, events);
+  }
+
+  /**
+   * Waits until another region holds the write's last record (so all of it: one partition, in
+   * order). A write stored here but not confirmed in time is REMOTE_UNCONFIRMED: stored, not a
+   * success; with its Idempotency-Key a retry publishes nothing and waits again.
+   */
+  private async confirmRemote(
+    remote: RemoteConfirmer,
+    aggregateType: string,
+    events: PublishedEvent[],
+  ): Promise<PublishedEvent[]> {
+    const last = events[events.length - 1];
+    const timeoutMs = this.opts.remoteTimeoutMs ?? 5000;
+    const where =
+      last && last.offset !== undefined ? `${last.topic}[${last.partition}]@${last.offset}` : undefined;
+    if (!last || last.offset === undefined || last.partition < 0) {
+      this.remoteOutcomes?.inc({ aggregate_type: aggregateType, outcome: 'unconfirmed' });
+      throw new PublisherError(
+        'REMOTE_UNCONFIRMED',
+        `the write is stored in ${this.opts.region}, but where in its log is not known here (a duplicate of an earlier write found by its Idempotency-Key in the projection), so no other region can be confirmed to hold it`,
+        { retriable: true },
+      );
+    }
+    const started = performance.now();
+    const confirmed = await remote.confirm(last.topic, last.partition, BigInt(last.offset), timeoutMs);
+    if (!confirmed) {
+      this.remoteOutcomes?.inc({ aggregate_type: aggregateType, outcome: 'unconfirmed' });
+      throw new PublisherError(
+        'REMOTE_UNCONFIRMED',
+        `stored in ${this.opts.region} (${where}) but no other region confirmed holding it within ${timeoutMs} ms; it may still get there. Retry with the same Idempotency-Key to wait again (nothing is published twice)`,
+        { retriable: true },
+      );
+    }
+    this.remoteOutcomes?.inc({ aggregate_type: aggregateType, outcome: 'confirmed' });
+    this.remoteSeconds?.observe((performance.now() - started) / 1000);
+    return events.map((e) => ({ ...e, confirmedIn: confirmed.region }));
+  }
+
+  private async publishLocal(
+    aggregateType: string,
+    aggregateId: string,
+    steps: readonly WriteStep[],
+    ctx: PublishContext,
+  ): Promise<PublishedEvent[]> {
     const key = ctx.idempotencyKey;
     if (key === undefined) return this.publishOnce(aggregateType, aggregateId, steps, ctx);
     if (!IDEMPOTENCY_KEY.test(key))
@@ -414,10 +502,10 @@ export class EventPublisher {
       });
     }
     const sentAtWall = this.wallMs();
-    let meta: ProducedPartition[];
+    let ack: WriteAck;
     try {
       const batcher = await this.ready();
-      meta = await batcher.send(topic, messages, {
+      ack = await batcher.send(topic, messages, {
         // Right before the send: the session must still be live (no earlier write it depends on
         // failed) and the region must still be admitted at the epoch stamped on the events.
         check: () => {
@@ -443,7 +531,9 @@ export class EventPublisher {
     }
     const ackedAtWall = this.wallMs();
     this.markReady(true);
-    const part = meta.find((m) => m.topic === topic);
+    const placement = ack.placement;
+    const part =
+      (placement && ack.partitions.find((m) => m.partition === placement.partition)) ?? ack.partitions[0];
     if (part?.logAppendTimeMs !== undefined) {
       this.brokerOffsetMs = part.logAppendTimeMs - Math.round((sentAtWall + ackedAtWall) / 2);
       const ahead = Math.max(...events.map((ev) => ev.envelope.hlc.wallMs)) - part.logAppendTimeMs;
@@ -458,12 +548,14 @@ export class EventPublisher {
     }
     this.published?.inc({ aggregate_type: aggregateType, outcome: 'stored' }, events.length);
     this.ackSeconds?.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    return events.map((e) => ({
+    // Each event's own offset when the producer said where the write landed; else (a producer
+    // that does not report it) the partition is unknown and no offset is claimed.
+    return events.map((e, i) => ({
       eventId: e.envelope.eventId,
       type: e.type,
       topic,
-      partition: part?.partition ?? -1,
-      ...(part?.baseOffset !== undefined ? { offset: part.baseOffset } : {}),
+      partition: placement?.partition ?? -1,
+      ...(placement ? { offset: String(placement.firstOffset + BigInt(i)) } : {}),
     }));
   }
 

@@ -369,3 +369,116 @@ describe('EventPublisher failpoints (for the chaos suite)', () => {
     expect(await codeOf(w.publisher.publish('profile', 'a', [profileSteps.recordLogin()]))).toBe('OK');
   });
 });
+
+// --- durability per write (issue 18 §2), against the confirmer port ------------------------------
+
+import type { RemoteConfirmer } from './remote';
+
+/** A confirmer double: `hold(topic, partition, offset)` is what the other regions hold so far. */
+function fakeConfirmer(opts: { unavailable?: string } = {}) {
+  const held = new Map<string, bigint>();
+  const asked: { topic: string; partition: number; offset: bigint }[] = [];
+  const waiting: { k: string; offset: bigint; resolve: (r: { region: string } | undefined) => void }[] = [];
+  const confirmer: RemoteConfirmer = {
+    unavailable: () => opts.unavailable,
+    confirm: (topic, partition, offset, timeoutMs) => {
+      asked.push({ topic, partition, offset });
+      const k = `${topic}/${partition}`;
+      if ((held.get(k) ?? -1n) >= offset) return Promise.resolve({ region: 'eu' });
+      return new Promise((resolve) => {
+        const w = { k, offset, resolve };
+        waiting.push(w);
+        setTimeout(() => resolve(undefined), timeoutMs).unref();
+      });
+    },
+    close: async () => undefined,
+  };
+  return {
+    confirmer,
+    asked,
+    hold(topic: string, partition: number, offset: bigint) {
+      held.set(`${topic}/${partition}`, offset);
+      for (const w of waiting)
+        if (w.k === `${topic}/${partition}` && w.offset <= offset) w.resolve({ region: 'eu' });
+    },
+  };
+}
+
+describe('EventPublisher: durability per write (issue 18 §2)', () => {
+  it('remote resolves only once another region holds the write’s last record, and says which region', async () => {
+    const c = fakeConfirmer();
+    const w = await world({ remote: c.confirmer, remoteTimeoutMs: 5000 });
+    let settled = false;
+    const p = w.publisher
+      .publish('profile', 'ada', [profileSteps.adjustCredit(1), profileSteps.adjustCredit(2)], {
+        durability: 'remote',
+      })
+      .finally(() => (settled = true));
+    await waitFor(() => c.asked.length === 1, { timeoutMs: 2000, description: 'the confirmation asked for' });
+    // Two events at offsets 0 and 1 of partition 0: the last one is what must be held elsewhere.
+    expect(c.asked[0]).toEqual({ topic: 'meridian.profile', partition: 0, offset: 1n });
+    c.hold('meridian.profile', 0, 0n);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    c.hold('meridian.profile', 0, 1n);
+    const events = await p;
+    expect(events.map((e) => [e.offset, e.confirmedIn])).toEqual([
+      ['0', 'eu'],
+      ['1', 'eu'],
+    ]);
+  });
+
+  it('remote not confirmed in time: REMOTE_UNCONFIRMED (stored locally, 504, never 2xx); a keyed retry publishes nothing and waits again', async () => {
+    const c = fakeConfirmer();
+    const w = await world({ remote: c.confirmer, remoteTimeoutMs: 50 });
+    const e = await w.publisher
+      .publish('profile', 'ada', [profileSteps.adjustCredit(5)], {
+        durability: 'remote',
+        idempotencyKey: 'k1',
+      })
+      .catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PublisherError);
+    expect(e).toMatchObject({ code: 'REMOTE_UNCONFIRMED', retriable: true, certainlyNotStored: false });
+    expect((e as Error).message).toMatch(
+      /stored in us-east \(meridian\.profile\[0\]@0\) but no other region/,
+    );
+    expect(w.f.log).toHaveLength(1);
+    c.hold('meridian.profile', 0, 0n);
+    const again = await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(5)], {
+      durability: 'remote',
+      idempotencyKey: 'k1',
+    });
+    expect(again).toMatchObject([{ replayed: true, confirmedIn: 'eu', offset: '0' }]);
+    expect(w.f.log).toHaveLength(1);
+    expect(await w.credit()).toBe(5);
+  });
+
+  it('remote where no region can confirm it: DURABILITY_UNAVAILABLE before anything is stored', async () => {
+    const none = await world();
+    await expect(
+      none.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(1)], { durability: 'remote' }),
+    ).rejects.toMatchObject({ code: 'DURABILITY_UNAVAILABLE', certainlyNotStored: true });
+    const c = fakeConfirmer({ unavailable: 'no region mirrors us-east' });
+    const w = await world({ remote: c.confirmer });
+    const e = await w.publisher
+      .publish('profile', 'ada', [profileSteps.adjustCredit(1)], { durability: 'remote' })
+      .catch((x: unknown) => x);
+    expect((e as Error).message).toContain('no region mirrors us-east');
+    expect(none.f.log).toHaveLength(0);
+    expect(w.f.log).toHaveLength(0);
+  });
+
+  it('local (the default) never asks the confirmer; an unknown durability is INVALID_EVENT naming the field', async () => {
+    const c = fakeConfirmer();
+    const w = await world({ remote: c.confirmer });
+    await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(1)]);
+    await w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(1)], { durability: 'local' });
+    expect(c.asked).toHaveLength(0);
+    await expect(
+      w.publisher.publish('profile', 'ada', [profileSteps.adjustCredit(1)], {
+        durability: 'everywhere' as never,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_EVENT', message: expect.stringContaining('durability') });
+    expect(w.f.log).toHaveLength(2);
+  });
+});
