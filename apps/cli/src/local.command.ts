@@ -8,7 +8,14 @@ import {
   type StackStatus,
 } from '@meridian/local';
 import { join } from 'node:path';
-import { bootstrapServers, loadTopology, registryUrl, type Topology, findRepoRoot } from '@meridian/topology';
+import {
+  bootstrapServers,
+  findRepoRoot,
+  loadTopology,
+  reachBootstrap,
+  registryUrl,
+  type Topology,
+} from '@meridian/topology';
 import { bootstrapRegions } from './bootstrap';
 import { quorumNamespace, withQuorum } from './quorum';
 import { initDesignation } from '@meridian/quorum';
@@ -81,6 +88,12 @@ function meridianApps(t: Topology, paths: LocalPaths) {
           ...quorum,
           PORT: String(port),
           ...(projectorUrl ? { PROJECTOR_URL: projectorUrl } : {}),
+          // Remote-durability writes are confirmed by the regions this one's flows go to, read
+          // across the same WAN links as everything else.
+          REMOTE_CONFIRM_TARGETS: t.flows
+            .filter((f) => f.from === r.name)
+            .map((f) => `${f.to}@${reachBootstrap(t, r.name, f.to)}`)
+            .join(','),
           // The chaos suite injects send failures and lost acknowledgements (a local test topology only).
           FAILPOINTS_HTTP: 'true',
         },

@@ -18,6 +18,7 @@ import { OpsController, ProfileController } from './profile.controller';
 import { WRITE_ROLE, WriteRole } from './write-role';
 import { metricsController } from '@meridian/metrics';
 import { listenHttp } from '@meridian/config';
+import { OffsetSyncConfirmer } from '@meridian/replication';
 
 export interface ProfileServiceOptions {
   snapshots?: SnapshotSource;
@@ -42,6 +43,11 @@ export async function createProfileService(
   // Armed only by tests (environment or the HTTP endpoint of the local topology); else inert.
   const failpoints = new Failpoints(PUBLISHER_FAILPOINTS);
   failpoints.armFrom(config.PUBLISHER_FAILPOINTS);
+  // `Meridian-Durability: remote`: confirmed from MirrorMaker 2's offset-syncs in the regions that
+  // mirror this one (the publisher closes it).
+  const targets = config.REMOTE_CONFIRM_TARGETS ?? [];
+  const remote = new OffsetSyncConfirmer({ region: config.REGION, targets, logger: log });
+  remote.start();
   @Module({
     providers: [
       { provide: WRITE_ROLE, useValue: role },
@@ -56,6 +62,10 @@ export async function createProfileService(
         autoRegisterSchemas: config.AUTO_REGISTER_SCHEMAS,
         metrics: register,
         failpoints,
+        remote,
+        ...(config.REMOTE_CONFIRM_TIMEOUT_MS !== undefined
+          ? { remoteTimeoutMs: config.REMOTE_CONFIRM_TIMEOUT_MS }
+          : {}),
         ...(snapshots ? { snapshots } : {}),
         ...(opts.producerFactory ? { producerFactory: opts.producerFactory } : {}),
       }),

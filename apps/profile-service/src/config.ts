@@ -29,6 +29,34 @@ const shape = {
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * The regions that mirror this one and how this region reaches their brokers, for
+   * `Meridian-Durability: remote` writes: `eu@host:port,us-west@host:port`. Empty: remote writes
+   * are refused (503 DURABILITY_UNAVAILABLE).
+   */
+  REMOTE_CONFIRM_TARGETS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const out: { region: string; brokers: string[] }[] = [];
+      for (const item of v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)) {
+        const m = /^([a-z][a-z0-9-]*)@(.+)$/.exec(item);
+        if (!m) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${item}" is not region@host:port (e.g. eu@127.0.0.1:31502)`,
+          });
+          return z.NEVER;
+        }
+        out.push({ region: m[1]!, brokers: m[2]!.split(';').map((b) => b.trim()) });
+      }
+      return out;
+    }),
+  /** How long a remote write waits for another region to hold it before 504 REMOTE_UNCONFIRMED. */
+  REMOTE_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(5000),
   AUTO_REGISTER_SCHEMAS: z
     .enum(['true', 'false'])
     .default('false')
@@ -43,7 +71,9 @@ type QuorumKeys =
   | 'FAILOVER_ORDER'
   | 'FAILOVER_AFTER_MS'
   | 'PUBLISHER_FAILPOINTS'
-  | 'FAILPOINTS_HTTP';
+  | 'FAILPOINTS_HTTP'
+  | 'REMOTE_CONFIRM_TARGETS'
+  | 'REMOTE_CONFIRM_TIMEOUT_MS';
 /** Phase A settings are optional for callers that build a config in code (tests, benches). */
 export type ProfileServiceConfig = Omit<Loaded, QuorumKeys> & Partial<Pick<Loaded, QuorumKeys>>;
 

@@ -16,7 +16,13 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { PROFILE, aggregateIdProblem, profileSteps, type ProfileStep } from '@meridian/domain';
-import { EventPublisher, IDEMPOTENCY_KEY, type PublishedEvent } from '@meridian/publisher';
+import {
+  DURABILITIES,
+  type Durability,
+  EventPublisher,
+  IDEMPOTENCY_KEY,
+  type PublishedEvent,
+} from '@meridian/publisher';
 import {
   CreditDto,
   EndSessionDto,
@@ -43,12 +49,15 @@ interface WriteResult {
 }
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** `local` (default: stored in this region) or `remote` (answered once another region holds it too). */
+export const DURABILITY_HEADER = 'meridian-durability';
 
 /** What a write takes from its request besides the body: tracing ids, its key, the response. */
 interface WriteContext {
   correlationId: string | undefined;
   causationId: string | undefined;
   idempotencyKey: string | undefined;
+  durability: string | undefined;
   res: Response;
 }
 
@@ -58,6 +67,7 @@ const Write = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteCon
     correlationId: req.header('x-correlation-id'),
     causationId: req.header('x-causation-id'),
     idempotencyKey: req.header(IDEMPOTENCY_KEY_HEADER),
+    durability: req.header(DURABILITY_HEADER),
     res: ctx.switchToHttp().getResponse<Response>(),
   };
 });
@@ -77,11 +87,20 @@ export class ProfileController {
     const key = w.idempotencyKey;
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
       throw new BadRequestException(`Idempotency-Key header: must match ${IDEMPOTENCY_KEY.source}`);
+    const durability = (w.durability ?? 'local').trim().toLowerCase();
+    if (!DURABILITIES.includes(durability as Durability))
+      throw new BadRequestException(
+        `Meridian-Durability header: must be one of ${DURABILITIES.join(', ')}, not "${w.durability}"`,
+      );
     const events = await this.publisher.publish(PROFILE, id, steps, {
       correlationId: w.correlationId ?? randomUUID(),
       causationId: w.causationId ?? null,
+      durability: durability as Durability,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
     });
+    w.res.setHeader('Meridian-Durability', durability);
+    const confirmedIn = events[0]?.confirmedIn;
+    if (confirmedIn !== undefined) w.res.setHeader('Meridian-Confirmed-In', confirmedIn);
     if (events.some((e) => e.replayed)) {
       w.res.setHeader('Idempotent-Replayed', 'true');
       return { profileId: id, events, replayed: true };

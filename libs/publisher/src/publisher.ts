@@ -14,7 +14,7 @@ import {
 import { HybridLogicalClock, type Operation } from '@meridian/merge';
 import { PublisherError } from './errors';
 import { NotSentError, ProducerBatcher, type WriteAck } from './batcher';
-import type { Durability, RemoteConfirmer } from './remote';
+import type { Durability, RemoteConfirmer, RemoteTargetStatus } from './remote';
 import { KafkaEventProducer } from './kafka-producer';
 import { FailpointProducer } from './failpoint-producer';
 import type { Failpoints } from '@meridian/failpoints';
@@ -78,7 +78,10 @@ export interface PublisherOptions {
   maxForwardSkewMs?: number;
   /** Tests: replaces the kafkajs producer (the port's adapter). */
   producerFactory?: () => EventProducer;
-  /** Confirms remote durability (`durability: 'remote'`); without it such writes are refused. */
+  /**
+   * Confirms remote durability (`durability: 'remote'`); without it such writes are refused. The
+   * publisher closes it on `close()`.
+   */
   remote?: RemoteConfirmer;
   /** How long a remote write waits for another region's copy before REMOTE_UNCONFIRMED. Default 5 000. */
   remoteTimeoutMs?: number;
@@ -127,6 +130,8 @@ export interface PublisherHealth {
   error?: string;
   /** Estimated forward skew of this writer's clock over the broker's (ms), when known. */
   clockSkewMs?: number;
+  /** With a remote confirmer: the regions that can confirm `durability: 'remote'` writes. */
+  remote?: readonly RemoteTargetStatus[];
 }
 
 /**
@@ -284,6 +289,7 @@ export class EventPublisher {
       checkedAgoMs: Date.now() - this.readyState.at,
       ...(this.readyState.error !== undefined ? { error: this.readyState.error } : {}),
       ...(skew !== undefined ? { clockSkewMs: skew } : {}),
+      ...(this.opts.remote?.status ? { remote: this.opts.remote.status() } : {}),
     };
   }
 
@@ -637,5 +643,6 @@ export class EventPublisher {
     await this.producer?.disconnect();
     this.producer = undefined;
     this.batcher = undefined;
+    await this.opts.remote?.close();
   }
 }

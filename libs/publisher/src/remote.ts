@@ -29,5 +29,14 @@ export interface RemoteConfirmer {
     offset: bigint,
     timeoutMs: number,
   ): Promise<RemoteConfirmation | undefined>;
+  /** Per region that could confirm: whether it is being read, and how fresh its last word is. */
+  status?(): readonly RemoteTargetStatus[];
   close(): Promise<void>;
+}
+
+export interface RemoteTargetStatus {
+  region: string;
+  reading: boolean;
+  lastSyncAgoMs?: number;
+  error?: string;
 }

@@ -27,3 +27,9 @@ export { flowAtRisk, TailIndex, type AggregateAtRisk, type FlowAtRisk, type Tail
 export { registerMonitorMetrics } from './metrics';
 export { recordTimestampBound, type OffsetAtTimestamp } from './record-time';
 export { KafkaRegionClient, type PartitionOffsets, type RegionClient } from './region-client';
+export {
+  OffsetSyncConfirmer,
+  type ConfirmTarget,
+  type ConfirmTargetStatus,
+  type OffsetSyncConfirmerOptions,
+} from './remote-confirmer';
