@@ -595,7 +595,12 @@ export function writeResults(dir: string, results: readonly BenchResult[], meta:
   for (const r of results)
     for (const d of r.report?.distributions ?? [])
       write(charts.get(`${r.id}\0${d.name}`) as string, latencySvg(d, { title: `${r.id}: ${d.name}` }));
-  write('latest.json', toJson(results, meta));
-  write('latest.md', toMarkdown(results, meta));
+  // `latest.*` is the last complete run; a filtered run is written beside it, under its filters.
+  const base =
+    meta.filters.length === 0
+      ? 'latest'
+      : `partial-${meta.filters.map((f) => f.replace(/[^A-Za-z0-9._-]/g, '_')).join('+')}`;
+  write(`${base}.json`, toJson(results, meta));
+  write(`${base}.md`, toMarkdown(results, meta));
   return written;
 }

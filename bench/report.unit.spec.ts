@@ -263,7 +263,7 @@ describe('writeResults', () => {
 
   it('writes latest.json, latest.md and one SVG per distribution, creating the folder', () => {
     const out = join(dir, 'bench', 'results');
-    const written = writeResults(out, results, meta);
+    const written = writeResults(out, results, { ...meta, filters: [] });
     expect(readdirSync(out).sort()).toEqual(['latest.json', 'latest.md', 'publish-end-to-end-latency.svg']);
     expect(written).toHaveLength(3);
     expect(JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')).benches).toHaveLength(3);
@@ -272,6 +272,13 @@ describe('writeResults', () => {
     // A sample chart to look at: BENCH_SVG_SAMPLE=/tmp/x.svg npx jest bench/report.unit.spec.ts
     const sample = process.env.BENCH_SVG_SAMPLE;
     if (sample) writeFileSync(sample, readFileSync(join(out, 'publish-end-to-end-latency.svg')));
+  });
+
+  it('a filtered run writes partial-<filters>.* and leaves latest.* (the last complete run) alone', () => {
+    writeFileSync(join(dir, 'latest.md'), 'the complete run');
+    writeResults(dir, results, { ...meta, filters: ['durability', 'e2e'] });
+    expect(readFileSync(join(dir, 'latest.md'), 'utf8')).toBe('the complete run');
+    expect(JSON.parse(readFileSync(join(dir, 'partial-durability+e2e.json'), 'utf8')).complete).toBe(false);
   });
 
   it('gives distributions whose names clash distinct chart files', () => {
