@@ -32,11 +32,15 @@ export class TailFollower {
     this.chain = this.chain.then(() => this.restart(next)).catch(() => undefined);
   }
 
+  /**
+   * Stops following. Does not wait for a restart in progress (its connect can retry for minutes while
+   * a source is down): that restart sees `stopped` and disconnects what it made.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.chain;
-    await this.consumer?.disconnect().catch(() => undefined);
+    const c = this.consumer;
     this.consumer = undefined;
+    await c?.disconnect().catch(() => undefined);
   }
 
   private async restart(topics: string[]): Promise<void> {
@@ -67,6 +71,10 @@ export class TailFollower {
     });
     this.consumer = consumer;
     await consumer.connect();
+    if (this.stopped) {
+      await consumer.disconnect().catch(() => undefined);
+      return;
+    }
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
