@@ -151,6 +151,17 @@ export async function runDrill(o: DrillOptions): Promise<DrillResult> {
 
 /** Event ids of one aggregate in the survivor's copy of the victim's topic. */
 async function eventIdsIn(s: DrillOptions['survivor'], aggregateId: string): Promise<Set<string>> {
+  return (await survivorEventIds(s, new Set([aggregateId]))).get(aggregateId) ?? new Set();
+}
+
+/**
+ * Event ids, per aggregate of `aggregateIds`, in a survivor's copy of the victim's topic: read to
+ * its end offsets as of the call.
+ */
+export async function survivorEventIds(
+  s: DrillOptions['survivor'],
+  aggregateIds: ReadonlySet<string>,
+): Promise<Map<string, Set<string>>> {
   const admin = s.kafka.admin();
   await admin.connect();
   let total = 0;
@@ -162,15 +173,17 @@ async function eventIdsIn(s: DrillOptions['survivor'], aggregateId: string): Pro
   }
   const reader = await readRecords(s.kafka, s.mirroredTopic);
   const serde = new EventSerde({ registry: new ConfluentSchemaRegistry({ url: s.registryUrl }) });
-  const ids = new Set<string>();
+  const ids = new Map<string, Set<string>>();
   try {
     if (total > 0) await reader.waitForCount(total, 120_000);
     for (const r of reader.records) {
-      if (r.key !== aggregateId || !r.rawValue) continue;
+      if (r.key === null || !aggregateIds.has(r.key) || !r.rawValue) continue;
       const e = (await serde.decode(r.rawValue, r.rawHeaders, { topic: s.mirroredTopic })) as {
         envelope: { eventId: string };
       };
-      ids.add(e.envelope.eventId);
+      const set = ids.get(r.key) ?? new Set<string>();
+      set.add(e.envelope.eventId);
+      ids.set(r.key, set);
     }
   } finally {
     await reader.stop();

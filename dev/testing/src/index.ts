@@ -22,7 +22,14 @@ export {
   type ChaosFaultKind,
   type ChaosPlan,
 } from './chaos-plan';
-export { regionOutage, runDrill, type DrillOptions, type DrillResult, type DrillWrite } from './drill';
+export {
+  regionOutage,
+  runDrill,
+  survivorEventIds,
+  type DrillOptions,
+  type DrillResult,
+  type DrillWrite,
+} from './drill';
 export { ensurePrimary, localUp, meridian, quorumVia } from './stack';
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';
 export { TEST_PORT_OFFSET, testTopologyEnv, useTestTopology } from './test-topology';
