@@ -275,11 +275,14 @@ Exit codes (with or without --json):
 
   local
     .command('render')
-    .description('write the MirrorMaker 2 properties of a topology into mirrormaker/generated/')
+    .description(
+      'write the MirrorMaker 2 properties (mirrormaker/generated/) and the Prometheus config and rules (infra/prometheus/generated/) of a topology',
+    )
     .option('-t, --topology <name|path>', 'topology', 'active-active')
     .action((o: { topology: string }) => {
       const s = stack();
-      for (const f of s.renderMirrorMakerConfigs(loadTopology(o.topology, findRepoRoot()))) console.log(f);
+      const t = loadTopology(o.topology, findRepoRoot());
+      for (const f of [...s.renderMirrorMakerConfigs(t), ...s.renderPrometheusConfigs(t)]) console.log(f);
     });
 
   local

@@ -5,6 +5,7 @@ export type LocalErrorCode =
   | 'FETCH_FAILED'
   | 'JAVA_MISSING'
   | 'ETCD_MISSING'
+  | 'PROMETHEUS_MISSING'
   | 'PORT_IN_USE'
   | 'START_TIMEOUT'
   | 'PROCESS_EXITED'

@@ -61,6 +61,15 @@ export class LocalPaths {
    * MirrorMaker 2 properties are rendered into the repository, beside the topologies, for the
    * default home; another home (another port block) keeps its own under its config folder.
    */
+  /** Prometheus's config and rules, rendered like the MirrorMaker 2 properties (and its data dir). */
+  prometheusConfigDir(topology: string): string {
+    return this.isOwnHome
+      ? join(this.configDir, 'prometheus', topology)
+      : join(this.repoRoot, 'infra', 'prometheus', 'generated', topology);
+  }
+  get prometheusDataDir(): string {
+    return join(this.home, 'data', 'prometheus');
+  }
   mirrorMakerProperties(topology: string, target: string): string {
     const dir = this.isOwnHome
       ? join(this.configDir, 'mirrormaker', topology)

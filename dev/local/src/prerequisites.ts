@@ -11,7 +11,10 @@ const runs: CommandProbe = (command, args) => !spawnSync(command, [...args], { e
  * Every system program the topology needs, checked before anything starts: a missing one would
  * otherwise surface halfway through `up`, with brokers already running.
  */
-export function checkPrerequisites(t: Pick<Topology, 'regions'>, probe: CommandProbe = runs): void {
+export function checkPrerequisites(
+  t: Pick<Topology, 'regions'> & Partial<Pick<Topology, 'prometheus'>>,
+  probe: CommandProbe = runs,
+): void {
   if (!probe('java', ['-version']))
     throw new LocalError(
       'JAVA_MISSING',
@@ -21,5 +24,10 @@ export function checkPrerequisites(t: Pick<Topology, 'regions'>, probe: CommandP
     throw new LocalError(
       'ETCD_MISSING',
       '`etcd` not found: install it (Debian: apt-get install etcd-server etcd-client)',
+    );
+  if (t.prometheus && !probe('prometheus', ['--version']))
+    throw new LocalError(
+      'PROMETHEUS_MISSING',
+      '`prometheus` not found: install it (Debian: apt-get install prometheus)',
     );
 }

@@ -30,4 +30,15 @@ describe('checkPrerequisites', () => {
       }),
     );
   });
+
+  it('requires prometheus only for a topology with a prometheus section, and names its package', () => {
+    expect(() => checkPrerequisites(withoutEtcd, missing('prometheus'))).not.toThrow();
+    const withPrometheus = { regions: [{}], prometheus: { port: 1 } } as never;
+    expect(() => checkPrerequisites(withPrometheus, missing('prometheus'))).toThrow(
+      expect.objectContaining({
+        code: 'PROMETHEUS_MISSING',
+        message: expect.stringMatching(/apt-get install prometheus/),
+      }),
+    );
+  });
 });

@@ -14,7 +14,9 @@ import {
   region as regionOf,
   registryUrl,
   renderBrokerProperties,
+  renderAlertRules,
   renderMirrorMakerProperties,
+  renderPrometheusConfig,
   type Region,
   type Topology,
 } from '@meridian/topology';
@@ -166,6 +168,18 @@ export class LocalStack {
     });
   }
 
+  /** Writes the topology's Prometheus config and alert rules (`prometheus.yml`, `rules.yml`). */
+  renderPrometheusConfigs(t: Topology): string[] {
+    if (!t.prometheus) return [];
+    const dir = this.paths.prometheusConfigDir(t.name);
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'prometheus.yml');
+    const rules = join(dir, 'rules.yml');
+    writeFileSync(config, renderPrometheusConfig(t, 'rules.yml'));
+    writeFileSync(rules, renderAlertRules(t));
+    return [config, rules];
+  }
+
   /**
    * Starts whatever of the topology is not running, phase by phase, each waiting for what the
    * next dials: brokers and registries, the WAN, the etcd quorum, then MirrorMaker 2 (ready when
@@ -176,6 +190,7 @@ export class LocalStack {
     await this.startBrokersAndRegistries(run);
     await this.startWan(run, opts);
     await this.startQuorum(run);
+    await this.startPrometheus(run);
     await this.waitInfrastructure(run);
     this.startMirrors(run);
     await this.waitMirroredHeartbeats(run);
@@ -280,6 +295,43 @@ export class LocalStack {
       this.launch(run, this.startEtcd(t, r));
     }
     this.writeState(run.state);
+  }
+
+  /** Prometheus, scraping the processes as they come up (targets start as down). */
+  private async startPrometheus(run: UpRun): Promise<void> {
+    const { t, state, timeoutMs } = run;
+    const p = t.prometheus;
+    if (!p) return;
+    if (!run.running('prometheus')) {
+      await this.assertPortFree(p.port, 'prometheus');
+      const [config] = this.renderPrometheusConfigs(t);
+      mkdirSync(this.paths.prometheusDataDir, { recursive: true });
+      this.launch(
+        run,
+        spawnBinary({
+          name: 'prometheus',
+          kind: 'prometheus',
+          region: 'global',
+          command: 'prometheus',
+          args: [
+            `--config.file=${config}`,
+            `--storage.tsdb.path=${this.paths.prometheusDataDir}`,
+            '--storage.tsdb.retention.time=2d',
+            `--web.listen-address=127.0.0.1:${p.port}`,
+            '--web.enable-lifecycle',
+            '--log.level=warn',
+          ],
+          marker: `--storage.tsdb.path=${this.paths.prometheusDataDir}`,
+          log: join(this.paths.logsDir, 'prometheus.log'),
+          port: p.port,
+        }),
+      );
+      this.writeState(state);
+    }
+    await this.waitProcess('prometheus', state, timeoutMs, 'Prometheus to be ready', async () => {
+      const res = await fetch(`http://127.0.0.1:${p.port}/-/ready`).catch(() => undefined);
+      return res?.status === 200;
+    });
   }
 
   /** Every etcd member in a quorum, every broker and registry answering. */
@@ -626,7 +678,9 @@ export class LocalStack {
       const apps = s.processes.filter((p) => p.kind === 'app');
       const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
       const brokers = s.processes.filter((p) => p.kind === 'broker' || p.kind === 'registry');
-      const infra = s.processes.filter((p) => p.kind === 'etcd' || p.kind === 'wan');
+      const infra = s.processes.filter(
+        (p) => p.kind === 'etcd' || p.kind === 'wan' || p.kind === 'prometheus',
+      );
       for (const group of [apps, mm, brokers, infra]) {
         const results = await Promise.all(
           group.map((p) => stopProcess(p, this.paths.home, { timeoutMs: 30_000 })),

@@ -39,6 +39,7 @@ export {
   renderMirrorMakerProperties,
   type MirrorProcess,
 } from './render';
+export { renderAlertRules, renderPrometheusConfig } from './prometheus';
 export {
   brokerWanListenerPort,
   etcdPeerProxyPort,

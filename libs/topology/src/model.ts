@@ -120,6 +120,20 @@ export const TopologySchema = z.object({
   failover: FailoverSchema.optional(),
   /** The global router clients talk to (one process; it reaches the regions over the WAN). */
   gateway: z.object({ port, region: regionName }).optional(),
+  /**
+   * Prometheus (Debian `prometheus`), scraping every Meridian process of the topology, with the
+   * alert rules derived from it (`renderPrometheusConfig`, `renderAlertRules`); optional.
+   */
+  prometheus: z
+    .object({
+      port,
+      scrapeIntervalSeconds: z.number().int().min(1).max(60).default(2),
+      /** The availability objective the burn-rate alerts defend (the roadmap's 99.99 %). */
+      sloAvailability: z.number().gt(0).lt(1).default(0.9999),
+      /** Projection lag (records) above which a projector counts as behind. */
+      projectionLagRecords: z.number().int().min(1).default(10_000),
+    })
+    .optional(),
 });
 
 export type Region = z.infer<typeof RegionSchema>;

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   loadTopology,
+  renderAlertRules,
+  renderPrometheusConfig,
   MAX_PORT_OFFSET,
   mirrorPlacementFromEnv,
   portOffsetFromEnv,
@@ -74,6 +76,28 @@ describe('shipped topologies', () => {
       }
     },
   );
+});
+
+describe('Prometheus renders', () => {
+  it.each(['active-active', 'active-passive'])(
+    'the committed Prometheus config and rules of %s are current',
+    (name) => {
+      const t = loadTopology(name, repoRoot, AS_SHIPPED);
+      const dir = join(repoRoot, 'infra', 'prometheus', 'generated', name);
+      expect(readFileSync(join(dir, 'prometheus.yml'), 'utf8')).toBe(renderPrometheusConfig(t));
+      expect(readFileSync(join(dir, 'rules.yml'), 'utf8')).toBe(renderAlertRules(t));
+    },
+  );
+
+  it('scrapes every process of the topology, labelled by region, and takes its thresholds from it', () => {
+    const t = loadTopology('active-active', repoRoot, AS_SHIPPED);
+    const config = renderPrometheusConfig(t);
+    for (const port of [18090, 28090, 31090, 18070, 28070, 31070, 19100, 18000])
+      expect(config).toContain(`127.0.0.1:${port}`);
+    const rules = renderAlertRules({ ...t, rpoTargetMs: 250 });
+    expect(rules).toContain('(meridian_rpo_seconds) > 0.25');
+    expect(() => renderPrometheusConfig({ ...t, prometheus: undefined })).toThrow(/no prometheus section/);
+  });
 });
 
 describe('topology validation', () => {
