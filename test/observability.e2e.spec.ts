@@ -2,10 +2,13 @@
  * Prometheus on the running topology (started by `local up` from the topology's `prometheus`
  * section): it scrapes every Meridian process, and the monitor's per-flow figures reach it.
  */
+import { LocalPaths, LocalStack } from '@meridian/local';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
-import { waitFor } from '@meridian/testing';
+import { localUp, waitFor } from '@meridian/testing';
 
-const t = loadTopology('active-active', findRepoRoot());
+const repoRoot = findRepoRoot();
+const t = loadTopology('active-active', repoRoot);
+const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
 const base = `http://127.0.0.1:${t.prometheus!.port}`;
 
 interface Target {
@@ -64,5 +67,51 @@ describe('Prometheus for the topology', () => {
         'MeridianDeadLetters',
       ]),
     );
+  });
+
+  describe('a region outage', () => {
+    afterAll(async () => {
+      await localUp('active-active'); // the dead region comes back
+    });
+
+    it("fires RegionDown for its processes and FlowStale for its flows within the rules' windows, and nothing for the others", async () => {
+      interface Alert {
+        labels: Record<string, string>;
+        state: string;
+      }
+      const firing = async () =>
+        (await api<{ alerts: Alert[] }>('/api/v1/alerts')).alerts.filter((a) => a.state === 'firing');
+      const before = await firing();
+      expect(before.filter((a) => a.labels.alertname === 'MeridianRegionDown')).toEqual([]);
+      const killedAt = Date.now();
+      await stack.killRegion('eu');
+      // RegionDown and FlowStale hold 30 s; scrapes and evaluations every 2 s: well within 75 s.
+      let alerts: Alert[] = [];
+      await waitFor(
+        async () => {
+          alerts = await firing();
+          const down = alerts.filter((a) => a.labels.alertname === 'MeridianRegionDown');
+          const stale = alerts.filter((a) => a.labels.alertname === 'MeridianFlowStale');
+          return down.length === 2 && stale.length === 4;
+        },
+        {
+          timeoutMs: 75_000,
+          intervalMs: 1000,
+          description: 'RegionDown (eu service, projector) and FlowStale (4 flows of eu)',
+        },
+      );
+      const elapsedS = (Date.now() - killedAt) / 1000;
+      console.log(
+        `[observability] eu killed: RegionDown and FlowStale firing after ${elapsedS.toFixed(1)} s`,
+      );
+      expect(elapsedS).toBeGreaterThanOrEqual(30); // not before the rules' `for`
+      const down = alerts.filter((a) => a.labels.alertname === 'MeridianRegionDown');
+      expect(down.map((a) => `${a.labels.job}/${a.labels.region}`).sort()).toEqual([
+        'profile-service/eu',
+        'projector/eu',
+      ]);
+      const stale = alerts.filter((a) => a.labels.alertname === 'MeridianFlowStale');
+      expect(stale.every((a) => a.labels.source === 'eu' || a.labels.target === 'eu')).toBe(true);
+    });
   });
 });

@@ -219,8 +219,11 @@ export class OffsetSyncConfirmer implements RemoteConfirmer {
       metadataMaxAge: 5000,
     });
     st.consumer = consumer;
+    // A rejoin (kafkajs restarts the consumer itself after a retriable crash) resumes where this
+    // reader got to, not at the lookback start again.
+    let next = startAt;
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      consumer.seek({ topic, partition: 0, offset: startAt.toString() });
+      consumer.seek({ topic, partition: 0, offset: next.toString() });
       st.positioned = true;
       delete st.error;
     });
@@ -235,6 +238,8 @@ export class OffsetSyncConfirmer implements RemoteConfirmer {
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
+          const last = batch.messages[batch.messages.length - 1];
+          if (last) next = BigInt(last.offset) + 1n;
           for (const m of batch.messages) {
             if (!m.key || !m.value) continue;
             try {
