@@ -6,3 +6,6 @@ export class UsageError extends MeridianError<'USAGE'> {
     super('USAGE', message);
   }
 }
+
+/** `meridian sla` could not get its figures from Prometheus (down, no probes counted). */
+export class SlaError extends MeridianError<'PROMETHEUS_UNREACHABLE' | 'PROMETHEUS_QUERY' | 'NO_PROBES'> {}

@@ -114,7 +114,12 @@ function monitorApp(t: Topology, paths: LocalPaths, topologyArg: string) {
       script: join(paths.repoRoot, 'dist', 'apps', 'replication-monitor', 'src', 'main.js'),
       port,
       healthUrl: `http://127.0.0.1:${port}/health`,
-      env: { TOPOLOGY: topologyArg, PORT: String(port) },
+      // Synthetic SLA probes through the gateway: opt-in (they write), e.g. MERIDIAN_SLA_PROBE_RATE=2.
+      env: {
+        TOPOLOGY: topologyArg,
+        PORT: String(port),
+        SLA_PROBE_RATE_PER_SECOND: process.env.MERIDIAN_SLA_PROBE_RATE ?? '0',
+      },
     },
   ];
 }

@@ -6,6 +6,7 @@ import { localCommand } from './local.command';
 import { replayCommand } from './replay.command';
 import { rpoCommand } from './rpo.command';
 import { schemasCommand } from './schemas.command';
+import { slaCommand } from './sla.command';
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command('meridian')
@@ -14,6 +15,7 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(localCommand())
     .addCommand(schemasCommand())
     .addCommand(rpoCommand())
+    .addCommand(slaCommand())
     .addCommand(replayCommand())
     .addCommand(dlqCommand())
     .addCommand(failoverCommand())

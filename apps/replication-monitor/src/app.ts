@@ -14,6 +14,7 @@ import { AGGREGATE_TYPES } from '@meridian/contract';
 import { registerMonitorMetrics, ReplicationMonitor } from '@meridian/replication';
 import type { Topology } from '@meridian/topology';
 import { metricsController } from '@meridian/metrics';
+import { SlaProber } from '@meridian/sla';
 
 @Controller()
 class RpoController {
@@ -58,7 +59,7 @@ export function projectorUrls(t: Topology): Record<string, string> {
 /** One global monitor: it reads every region, so it sees a dead source's last figures (see docs). */
 export async function createMonitorApp(
   t: Topology,
-  opts: { sampleIntervalMs?: number } = {},
+  opts: { sampleIntervalMs?: number; slaProbeRatePerSecond?: number } = {},
 ): Promise<{ app: INestApplication; monitor: ReplicationMonitor }> {
   const monitor = new ReplicationMonitor({
     topology: t,
@@ -69,6 +70,16 @@ export async function createMonitorApp(
   });
   const metrics = new Registry();
   registerMonitorMetrics(monitor, metrics);
+  // The SLA as clients see it: probes through the gateway (off unless a rate is given).
+  const prober =
+    t.gateway && (opts.slaProbeRatePerSecond ?? 0) > 0
+      ? new SlaProber({
+          gatewayUrl: `http://127.0.0.1:${t.gateway.port}`,
+          regions: t.regions.map((r) => r.name),
+          ratePerSecond: opts.slaProbeRatePerSecond!,
+          metrics,
+        })
+      : undefined;
   @Module({
     controllers: [RpoController, metricsController(metrics)],
     providers: [{ provide: ReplicationMonitor, useValue: monitor }],
@@ -77,8 +88,10 @@ export async function createMonitorApp(
   const app = await NestFactory.create(MonitorModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await monitor.start();
+  prober?.start();
   const close = app.close.bind(app);
   app.close = async () => {
+    await prober?.stop();
     await monitor.stop();
     await close();
   };

@@ -7,6 +7,11 @@ const shape = {
   PORT: z.coerce.number().int().min(0).max(65535).default(19100),
   /** Each sample is one ListOffsets per replicated topic and region: keep it modest. */
   SAMPLE_INTERVAL_MS: z.coerce.number().int().min(10).default(500),
+  /**
+   * Synthetic SLA probes through the topology's gateway, per region and second (a write and a read
+   * each; `meridian_sla_probe_total`). 0: off. They write to `sla-probe-<region>` aggregates.
+   */
+  SLA_PROBE_RATE_PER_SECOND: z.coerce.number().min(0).max(50).default(0),
 };
 
 export type MonitorConfig = z.infer<z.ZodObject<typeof shape>>;

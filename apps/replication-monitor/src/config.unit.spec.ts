@@ -2,7 +2,12 @@ import { loadConfig } from './config';
 
 describe('replication-monitor config', () => {
   it('has defaults for everything', () => {
-    expect(loadConfig({})).toEqual({ TOPOLOGY: 'active-active', PORT: 19100, SAMPLE_INTERVAL_MS: 500 });
+    expect(loadConfig({})).toEqual({
+      TOPOLOGY: 'active-active',
+      PORT: 19100,
+      SAMPLE_INTERVAL_MS: 500,
+      SLA_PROBE_RATE_PER_SECOND: 0,
+    });
   });
 
   it('names a bad variable, with what it must be', () => {

@@ -7,7 +7,10 @@ import { loadConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfig();
   const t = loadTopology(config.TOPOLOGY, findRepoRoot());
-  const { app } = await createMonitorApp(t, { sampleIntervalMs: config.SAMPLE_INTERVAL_MS });
+  const { app } = await createMonitorApp(t, {
+    sampleIntervalMs: config.SAMPLE_INTERVAL_MS,
+    slaProbeRatePerSecond: config.SLA_PROBE_RATE_PER_SECOND,
+  });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
   await listenHttp(app, config.PORT);
   console.log(`replication-monitor (${t.name}) on http://127.0.0.1:${config.PORT}/rpo`);

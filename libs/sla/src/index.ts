@@ -1,0 +1,2 @@
+export { slaFigures, type ProbeCounts, type SlaFigures } from './figures';
+export { SlaProber, type SlaProberOptions } from './prober';
