@@ -2,7 +2,9 @@
  * Prometheus on the running topology (started by `local up` from the topology's `prometheus`
  * section): it scrapes every Meridian process, and the monitor's per-flow figures reach it.
  */
+import { Registry } from 'prom-client';
 import { LocalPaths, LocalStack } from '@meridian/local';
+import { slaFigures, SlaProber, type ProbeCounts } from '@meridian/sla';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
 import { localUp, waitFor } from '@meridian/testing';
 
@@ -74,7 +76,35 @@ describe('Prometheus for the topology', () => {
       await localUp('active-active'); // the dead region comes back
     });
 
-    it("fires RegionDown for its processes and FlowStale for its flows within the rules' windows, and nothing for the others", async () => {
+    /** Probes and failed probes per scope, from a prober's registry. */
+    async function probeCounts(metrics: Registry): Promise<Map<string, ProbeCounts>> {
+      const m = (await metrics.getMetricsAsJSON()).find((x) => x.name === 'meridian_sla_probe_total');
+      const out = new Map<string, ProbeCounts>();
+      for (const v of (m?.values ?? []) as { labels: Record<string, string>; value: number }[]) {
+        const scope = v.labels.scope!;
+        const c = out.get(scope) ?? { scope, total: 0, failed: 0 };
+        c.total += v.value;
+        if (v.labels.outcome === 'bad') c.failed += v.value;
+        out.set(scope, c);
+      }
+      return out;
+    }
+
+    it("fires RegionDown for its processes and FlowStale for its flows within the rules' windows, and nothing for the others; the SLA probes see the region fail and the whole hold", async () => {
+      // SLA probes through the gateway for the whole outage (the monitor's, run here so that no
+      // other suite's writes are disturbed by them).
+      const probes = new Registry();
+      const prober = new SlaProber({
+        gatewayUrl: `http://127.0.0.1:${t.gateway!.port}`,
+        regions: t.regions.map((r) => r.name),
+        ratePerSecond: 4,
+        metrics: probes,
+      });
+      prober.start();
+      await waitFor(
+        async () => [...(await probeCounts(probes)).values()].filter((c) => c.total >= 20).length === 4,
+        { timeoutMs: 30_000, intervalMs: 250, description: '20 probes of every region before the outage' },
+      );
       interface Alert {
         labels: Record<string, string>;
         state: string;
@@ -119,6 +149,25 @@ describe('Prometheus for the topology', () => {
       ]);
       // The flows between the surviving regions are not stale.
       expect(named(alerts, 'MeridianFlowStale').filter((a) => !aboutEu(a))).toEqual([]);
+
+      await prober.stop();
+      const counts = await probeCounts(probes);
+      const sla = Object.fromEntries(
+        [...counts.values()].map((c) => [c.scope, slaFigures(t.prometheus!.sloAvailability, c)]),
+      );
+      console.log(
+        `[observability] SLA probes over the outage: ${Object.values(sla)
+          .map(
+            (f) =>
+              `${f.scope} ${f.total - f.failed}/${f.total} (${((f.availability ?? 0) * 100).toFixed(2)} %, budget used ${((f.budgetConsumed ?? 0) * 100).toFixed(0)} %)`,
+          )
+          .join('; ')}`,
+      );
+      // Most probes came after the kill: eu failed them; the gateway served everyone elsewhere.
+      expect(sla.eu!.availability).toBeLessThan(0.5);
+      expect(sla['us-east']!.availability).toBeGreaterThanOrEqual(0.99);
+      expect(sla['us-west']!.availability).toBeGreaterThanOrEqual(0.99);
+      expect(sla.global!.availability).toBeGreaterThanOrEqual(0.99);
     });
   });
 });
