@@ -14,7 +14,7 @@ import {
 import { HybridLogicalClock, type Operation } from '@meridian/merge';
 import { PublisherError } from './errors';
 import { NotSentError, ProducerBatcher, type WriteAck } from './batcher';
-import type { Durability, RemoteConfirmer, RemoteTargetStatus } from './remote';
+import { DURABILITIES, type Durability, type RemoteConfirmer, type RemoteTargetStatus } from './remote';
 import { KafkaEventProducer } from './kafka-producer';
 import { FailpointProducer } from './failpoint-producer';
 import type { Failpoints } from '@meridian/failpoints';
@@ -357,7 +357,7 @@ export class EventPublisher {
     const keyProblem = aggregateTypeProblem(aggregateType) ?? aggregateIdProblem(aggregateId);
     if (keyProblem !== undefined) throw new PublisherError('INVALID_EVENT', `invalid event: ${keyProblem}`);
     const durability = ctx.durability ?? 'local';
-    if (durability !== 'local' && durability !== 'remote')
+    if (!DURABILITIES.includes(durability))
       throw new PublisherError(
         'INVALID_EVENT',
         `durability: must be local or remote, not "${String(durability)}"`,

@@ -150,7 +150,11 @@ export class OffsetSyncConfirmer implements RemoteConfirmer {
   /** An offset-sync of this region's flow into `target` (fed by the reader; tests call it). */
   observe(target: string, topic: string, partition: number, upstreamOffset: bigint): void {
     const st = this.targets.find((t) => t.target.region === target);
-    if (!st) return;
+    if (st) this.observeIn(st, topic, partition, upstreamOffset);
+  }
+
+  /** The reader's path: one call per offset-sync record, its target already known. */
+  private observeIn(st: TargetState, topic: string, partition: number, upstreamOffset: bigint): void {
     st.lastSyncAtMs = Date.now();
     const k = key(topic, partition);
     const prev = st.held.get(k);
@@ -162,7 +166,7 @@ export class OffsetSyncConfirmer implements RemoteConfirmer {
     while (n < list.length && list[n]!.offset <= upstreamOffset) n++;
     for (const w of list.splice(0, n)) {
       clearTimeout(w.timer);
-      w.resolve({ region: target });
+      w.resolve({ region: st.target.region });
     }
     if (list.length === 0) this.waiting.delete(k);
   }
@@ -244,7 +248,7 @@ export class OffsetSyncConfirmer implements RemoteConfirmer {
             if (!m.key || !m.value) continue;
             try {
               const s = parseOffsetSync(m.key, m.value);
-              this.observe(st.target.region, s.topic, s.partition, s.upstreamOffset);
+              this.observeIn(st, s.topic, s.partition, s.upstreamOffset);
             } catch (e) {
               if (!(e instanceof FormatError)) throw e;
             }
