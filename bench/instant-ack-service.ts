@@ -3,6 +3,8 @@
  * projector snapshots), with a producer that acknowledges every batch at once, so what it sustains
  * is the service's own cost. Run as a child process by `publish.bench.ts`; prints its URL.
  */
+// Tracing when TRACING_ZIPKIN_URL is set (the tracing bench's runs with it on).
+import { tracing } from '../apps/profile-service/src/otel';
 import { LOCAL_APPS, localRegionEnv } from '@meridian/testing';
 import type { EventProducer, ProducedPartition } from '@meridian/publisher';
 import { startProfileService } from '../apps/profile-service/src/app';
@@ -23,7 +25,7 @@ void (async () => {
       PORT: 0,
       AUTO_REGISTER_SCHEMAS: false,
     },
-    { producerFactory: instantAck },
+    { producerFactory: instantAck, ...(tracing ? { tracing } : {}) },
   );
   process.stdout.write(`${url}\n`);
 })();

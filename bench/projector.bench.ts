@@ -32,7 +32,7 @@ import { Client } from 'pg';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { PROFILE, profileModel } from '@meridian/domain';
 import { type Document, HybridLogicalClock, readDocument } from '@meridian/merge';
-import { engineBatchLoop, ProjectionEngine, type Poison } from '@meridian/projector';
+import { type BatchObserver, engineBatchLoop, ProjectionEngine, type Poison } from '@meridian/projector';
 import { createProjectionStore, type ProjectionStore, type StoreConfig } from '@meridian/store';
 import {
   AGGREGATES,
@@ -64,6 +64,8 @@ export async function produceBacklog(
   topic: string,
   serde: EventSerde,
   events = EVENTS,
+  /** Extra headers per record (the tracing bench: a `traceparent`). */
+  extraHeaders?: (i: number) => Record<string, string>,
 ): Promise<{ rate: number; aggs: AggregateWriters[] }> {
   const run = topic.slice(-8);
   const aggs = backlogWriters(run);
@@ -81,7 +83,11 @@ export async function produceBacklog(
         const messages: Message[] = [];
         for (let i = from; i < to; i++) {
           const e = await serde.encode(backlogEvent(i, run, aggs, wallBase));
-          messages.push({ key: e.key, value: e.value, headers: e.headers });
+          messages.push({
+            key: e.key,
+            value: e.value,
+            headers: extraHeaders ? { ...e.headers, ...extraHeaders(i) } : e.headers,
+          });
         }
         await producer.send({ topic, acks: -1, messages });
       }
@@ -201,11 +207,13 @@ class CountingSink {
   }
 }
 
-async function applyPhase(
+export async function applyPhase(
   kafka: Kafka,
   topic: string,
   config: StoreConfig,
   expected: readonly AggregateWriters[],
+  /** The tracing bench: its own backlog size, and the batch observer under test. */
+  o: { events?: number; observe?: BatchObserver } = {},
 ): Promise<Phase & { digest: string; applied: number; deadLettered: number }> {
   const store: ProjectionStore = createProjectionStore(config);
   const sink = new CountingSink();
@@ -226,9 +234,11 @@ async function applyPhase(
       (consumer, count) =>
         engineBatchLoop(consumer, {
           engine,
+          ...(o.observe ? { observe: o.observe } : {}),
           onBatch: ({ out }) => count(out.applied + out.duplicates + out.deadLettered + out.skipped),
         }),
       MAX_APPLY_MS,
+      o.events ?? EVENTS,
     );
     if (!phase.capped) {
       // The backlog is what a writer would send: every credit counted once, per origin running totals.
@@ -270,7 +280,7 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-const rate = (p: Phase): number => (p.events / p.ms) * 1000;
+export const rate = (p: Pick<Phase, 'events' | 'ms'>): number => (p.events / p.ms) * 1000;
 
 export default async function (): Promise<BenchReport> {
   const kafka = new Kafka({ clientId: 'bench-projector', brokers: BROKERS, logLevel: logLevel.NOTHING });

@@ -77,9 +77,12 @@ async function startService(): Promise<{ base: string; stop: () => Promise<void>
 }
 
 /** The service with a producer that acknowledges at once, in its own process: the service's ceiling. */
-async function startInstantAckService(): Promise<{ base: string; stop: () => void }> {
+export async function startInstantAckService(
+  env: Record<string, string> = {},
+): Promise<{ base: string; stop: () => void }> {
   const child = spawn(process.execPath, [join(__dirname, 'instant-ack-service.js')], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const base = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -99,7 +102,7 @@ async function startInstantAckService(): Promise<{ base: string; stop: () => voi
  * CONNECTIONS connections posting credit adjustments over 1,000 aggregates, each new at its first
  * write: WARMUP_S unmeasured (a fresh process runs its first seconds unoptimised), then DURATION_S.
  */
-async function drive(base: string): Promise<autocannon.Result> {
+export async function drive(base: string): Promise<autocannon.Result> {
   await load(base, WARMUP_S);
   return load(base, DURATION_S);
 }
@@ -125,7 +128,7 @@ function load(base: string, durationS: number): Promise<autocannon.Result> {
   });
 }
 
-const failed = (r: autocannon.Result): number => r.non2xx + r.errors + r.timeouts;
+export const failed = (r: autocannon.Result): number => r.non2xx + r.errors + r.timeouts;
 
 export default async function publishBench(): Promise<BenchReport> {
   // First the ceiling (it publishes nothing, so the topology is as quiet as before), then the real one.

@@ -33,13 +33,30 @@ function stack(): LocalStack {
 // Colours only on a terminal: piped output (CI logs, files) stays plain.
 const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
 
+/**
+ * Where the services send their spans (the topology's Zipkin), and which share of new traces they
+ * keep. `MERIDIAN_TRACING=off` starts them without tracing (the overhead bench's baseline).
+ */
+function tracingEnv(t: Topology): Record<string, string> {
+  if (!t.tracing || process.env.MERIDIAN_TRACING === 'off') return {};
+  return {
+    TRACING_ZIPKIN_URL: `http://127.0.0.1:${t.tracing.zipkin.port}/api/v2/spans`,
+    TRACING_SAMPLE_RATIO: process.env.MERIDIAN_TRACING_SAMPLE_RATIO ?? String(t.tracing.sampleRatio),
+  };
+}
+
 /** Per region, its projector and its profile-service, where the topology gives them a port. */
 function meridianApps(t: Topology, paths: LocalPaths) {
   const dist = join(paths.repoRoot, 'dist', 'apps');
   return t.regions.flatMap((r) => {
     const registry = registryUrl(r);
     if (!registry) return [];
-    const common = { REGION: r.name, KAFKA_BROKERS: bootstrapServers(r), REGISTRY_URL: registry };
+    const common = {
+      REGION: r.name,
+      KAFKA_BROKERS: bootstrapServers(r),
+      REGISTRY_URL: registry,
+      ...tracingEnv(t),
+    };
     const projectorUrl = r.projector ? `http://127.0.0.1:${r.projector.port}` : undefined;
     const apps = [];
     if (r.projector) {
@@ -137,7 +154,7 @@ function gatewayApp(t: Topology, paths: LocalPaths, topologyArg: string) {
       script: join(paths.repoRoot, 'dist', 'apps', 'gateway', 'src', 'main.js'),
       port,
       healthUrl: `http://127.0.0.1:${port}/health`,
-      env: { TOPOLOGY: topologyArg, PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { TOPOLOGY: topologyArg, PORT: String(port), LOG_LEVEL: 'warn', ...tracingEnv(t) },
     },
   ];
 }

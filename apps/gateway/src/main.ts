@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { tracing } from './otel';
 import { Gateway } from '@meridian/routing';
 import { loadTopology, findRepoRoot } from '@meridian/topology';
 import { loadConfig, planGateway } from './config';
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     settings: plan.settings,
     logger: log,
     gatewayRegion: plan.gatewayRegion,
+    ...(tracing ? { tracer: tracing.tracer } : {}),
   });
 
   let stopping = false;
@@ -25,8 +27,9 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'draining on signal');
     gateway.drain().then(
-      (r) => {
+      async (r) => {
         log.info(r, 'gateway stopped');
+        await tracing?.shutdown().catch(() => undefined);
         process.exit(0);
       },
       (e: unknown) => {

@@ -1,4 +1,4 @@
-import { type INestApplication, Module } from '@nestjs/common';
+import { type INestApplication, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { register } from 'prom-client';
@@ -19,12 +19,15 @@ import { WRITE_ROLE, WriteRole } from './write-role';
 import { metricsController } from '@meridian/metrics';
 import { listenHttp } from '@meridian/config';
 import { OffsetSyncConfirmer } from '@meridian/replication';
+import { httpTracing, type Tracing } from '@meridian/tracing';
 
 export interface ProfileServiceOptions {
   snapshots?: SnapshotSource;
   logger?: false;
   /** Replaces the kafkajs producer (the publisher's port), e.g. the bench's instant acknowledger. */
   producerFactory?: () => EventProducer;
+  /** Tracing on: each write's publish span continues the request's trace into the records. */
+  tracing?: Tracing;
 }
 
 export async function createProfileService(
@@ -48,8 +51,16 @@ export async function createProfileService(
   const targets = config.REMOTE_CONFIRM_TARGETS ?? [];
   const remote = new OffsetSyncConfirmer({ region: config.REGION, targets, logger: log });
   remote.start();
+  // After the publisher flushed (shutdown hooks run in reverse order of registration): the last spans go out.
+  const tracing = opts.tracing;
+  class TracingShutdown implements OnApplicationShutdown {
+    async onApplicationShutdown(): Promise<void> {
+      await tracing?.shutdown();
+    }
+  }
   @Module({
     providers: [
+      TracingShutdown,
       { provide: WRITE_ROLE, useValue: role },
       { provide: Failpoints, useValue: failpoints },
     ],
@@ -68,6 +79,7 @@ export async function createProfileService(
           : {}),
         ...(snapshots ? { snapshots } : {}),
         ...(opts.producerFactory ? { producerFactory: opts.producerFactory } : {}),
+        ...(opts.tracing ? { tracer: opts.tracing.tracer } : {}),
       }),
     ],
     controllers: [
@@ -84,6 +96,8 @@ export async function createProfileService(
     bodyParser: false,
     logger: opts.logger ?? ['error', 'warn'],
   });
+  // Tracing on: a server span per request (continuing the caller's traceparent), handed to the publish.
+  if (opts.tracing) app.use(httpTracing(opts.tracing.tracer));
   configureInput(app);
   app.useGlobalFilters(new PublisherErrorFilter());
   app.enableShutdownHooks();

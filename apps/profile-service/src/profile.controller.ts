@@ -1,3 +1,4 @@
+import { type Context, requestContext } from '@meridian/tracing';
 import { InjectWriteRole, type WriteRole } from './write-role';
 import {
   BadRequestException,
@@ -58,6 +59,8 @@ interface WriteContext {
   causationId: string | undefined;
   idempotencyKey: string | undefined;
   durability: string | undefined;
+  /** Tracing on: the request's trace context (its server span), continued by the publish. */
+  trace: Context | undefined;
   res: Response;
 }
 
@@ -68,6 +71,7 @@ const Write = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteCon
     causationId: req.header('x-causation-id'),
     idempotencyKey: req.header(IDEMPOTENCY_KEY_HEADER),
     durability: req.header(DURABILITY_HEADER),
+    trace: requestContext(req),
     res: ctx.switchToHttp().getResponse<Response>(),
   };
 });
@@ -97,6 +101,7 @@ export class ProfileController {
       causationId: w.causationId ?? null,
       durability: durability as Durability,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
+      ...(w.trace ? { trace: w.trace } : {}),
     });
     w.res.setHeader('Meridian-Durability', durability);
     const confirmedIn = events[0]?.confirmedIn;

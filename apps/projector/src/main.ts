@@ -1,11 +1,12 @@
 import 'reflect-metadata';
+import { tracing } from './otel';
 import { listenHttp } from '@meridian/config';
 import { createProjectorApp } from './app';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { app } = await createProjectorApp(config);
+  const { app } = await createProjectorApp(config, tracing);
   await listenHttp(app, config.PORT);
   console.log(`projector (${config.REGION}) listening on http://127.0.0.1:${config.PORT}`);
 }

@@ -23,6 +23,7 @@ import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
 import { FailpointStore, PROJECTOR_FAILPOINTS } from './failpoint-store';
 import { counter } from '@meridian/metrics';
+import { applySpans, type Tracer } from '@meridian/tracing';
 
 export function storeConfig(c: ProjectorConfig): StoreConfig {
   return storeConfigFromUrl(c.STORE, c.PG_SCHEMA ?? regionSchema('meridian', c.REGION), 'STORE');
@@ -49,6 +50,8 @@ export class Projector {
     readonly config: ProjectorConfig,
     metrics: Registry,
     models: readonly AggregateModel[] = [profileModel],
+    /** Tracing on: apply spans for the records that carry a sampled `traceparent`. */
+    private readonly tracer?: Tracer,
   ) {
     this.log = pino({ name: `projector-${config.REGION}` });
     this.failpoints.armFrom(config.FAILPOINTS);
@@ -120,6 +123,7 @@ export class Projector {
       engine: this.engine,
       groupId: this.config.GROUP_ID ?? `meridian-projector-${this.config.REGION}`,
       log: this.log,
+      ...(this.tracer ? { observe: applySpans(this.tracer, this.config.REGION) } : {}),
       onFatal: (e) => this.fatal(e),
       onBatch: (b) => {
         this.applied.inc({ region: this.config.REGION, topic: b.topic }, b.applied);

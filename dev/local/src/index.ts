@@ -4,6 +4,7 @@ export { LocalPaths } from './paths';
 export { isAlive, portOpen, type ProcessRecord } from './processes';
 export { probeMirroredHeartbeats, brokerReady, registryReady } from './probes';
 export { ensureRegistryApp } from './registry-app';
+export { ensureZipkinJar } from './zipkin-app';
 export {
   LocalStack,
   type FlowStatus,

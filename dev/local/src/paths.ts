@@ -26,6 +26,12 @@ export class LocalPaths {
   get registryPom(): string {
     return join(this.repoRoot, 'infra', 'registry', 'pom.xml');
   }
+  get zipkinPom(): string {
+    return join(this.repoRoot, 'infra', 'zipkin', 'pom.xml');
+  }
+  zipkinLibDir(version: string): string {
+    return join(this.defaultHome, 'lib', `zipkin-${version}`);
+  }
   registryLibDir(version: string): string {
     return join(this.defaultHome, 'lib', `apicurio-registry-${version}`);
   }

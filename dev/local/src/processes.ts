@@ -4,7 +4,8 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { LocalError } from './errors';
 
-export type ProcessKind = 'broker' | 'mirrormaker' | 'registry' | 'etcd' | 'wan' | 'prometheus' | 'app';
+export type ProcessKind =
+  'broker' | 'mirrormaker' | 'registry' | 'etcd' | 'wan' | 'prometheus' | 'zipkin' | 'app';
 
 /** What we remember of a process we started, so we stop exactly that one (by pid, never by name). */
 export interface ProcessRecord {

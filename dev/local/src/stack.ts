@@ -25,6 +25,7 @@ import { checkPrerequisites } from './prerequisites';
 import { ensureKafkaJars, kafkaClasspath, kafkaVersion } from './kafka-jars';
 import type { LocalPaths } from './paths';
 import { brokerReady, probeMirroredHeartbeats, registryReady } from './probes';
+import { ensureZipkinJar } from './zipkin-app';
 import { ensureRegistryApp } from './registry-app';
 import {
   isAlive,
@@ -116,6 +117,7 @@ interface UpRun {
   readonly timeoutMs: number;
   readonly classpath: string;
   readonly registryJarPath: string | undefined;
+  readonly zipkinJarPath: string | undefined;
   readonly state: StackState;
   readonly running: (name: string) => boolean;
   readonly started: string[];
@@ -191,6 +193,7 @@ export class LocalStack {
     await this.startWan(run, opts);
     await this.startQuorum(run);
     await this.startPrometheus(run);
+    await this.startZipkin(run);
     await this.waitInfrastructure(run);
     this.startMirrors(run);
     await this.waitMirroredHeartbeats(run);
@@ -213,6 +216,7 @@ export class LocalStack {
     const registryJarPath = t.regions.some((r) => r.registry)
       ? await ensureRegistryApp(this.paths, (m) => this.log.info(m))
       : undefined;
+    const zipkinJarPath = t.tracing ? await ensureZipkinJar(this.paths, (m) => this.log.info(m)) : undefined;
     const keep = (prev?.processes ?? []).filter((p) => this.alive(p));
     return {
       t,
@@ -220,6 +224,7 @@ export class LocalStack {
       timeoutMs: opts.timeoutMs ?? 180_000,
       classpath: kafkaClasspath(this.paths),
       registryJarPath,
+      zipkinJarPath,
       state: { topology: opts.topology, topologyName: t.name, processes: keep },
       running: (name: string) => keep.some((p) => p.name === name),
       started: [],
@@ -334,6 +339,31 @@ export class LocalStack {
     });
   }
 
+  /** Zipkin (in-memory storage), the trace backend; waited for with the brokers. */
+  private async startZipkin(run: UpRun): Promise<void> {
+    const z = run.t.tracing?.zipkin;
+    if (!z || !run.zipkinJarPath || run.running('zipkin')) return;
+    await this.assertPortFree(z.port, 'zipkin');
+    this.launch(
+      run,
+      spawnJava({
+        name: 'zipkin',
+        kind: 'zipkin',
+        region: 'global',
+        home: this.paths.home,
+        jar: run.zipkinJarPath,
+        // Zipkin resolves its environment-style settings from system properties too.
+        props: { QUERY_PORT: String(z.port), STORAGE_TYPE: 'mem', MEM_MAX_SPANS: '50000' },
+        args: [],
+        // In-memory storage keeps the newest MEM_MAX_SPANS; this heap holds them without GC thrash.
+        heapMb: 384,
+        log: join(this.paths.logsDir, 'zipkin.log'),
+        port: z.port,
+      }),
+    );
+    this.writeState(run.state);
+  }
+
   /** Every etcd member in a quorum, every broker and registry answering. */
   private async waitInfrastructure(run: UpRun): Promise<void> {
     const { t, state, timeoutMs } = run;
@@ -353,6 +383,18 @@ export class LocalStack {
         out.push([`registry-${r.name}`, `schema registry of ${r.name} to answer`, () => registryReady(url)]);
       return out;
     });
+    const zipkin = t.tracing?.zipkin;
+    if (zipkin)
+      waits.push([
+        'zipkin',
+        'Zipkin to answer',
+        async () =>
+          (
+            await fetch(`http://127.0.0.1:${zipkin.port}/health`, {
+              signal: AbortSignal.timeout(2000),
+            }).catch(() => undefined)
+          )?.status === 200,
+      ]);
     await Promise.all(
       waits.map(([name, what, ready]) => this.waitProcess(name, state, timeoutMs, what, ready)),
     );
@@ -679,7 +721,7 @@ export class LocalStack {
       const mm = s.processes.filter((p) => p.kind === 'mirrormaker');
       const brokers = s.processes.filter((p) => p.kind === 'broker' || p.kind === 'registry');
       const infra = s.processes.filter(
-        (p) => p.kind === 'etcd' || p.kind === 'wan' || p.kind === 'prometheus',
+        (p) => p.kind === 'etcd' || p.kind === 'wan' || p.kind === 'prometheus' || p.kind === 'zipkin',
       );
       for (const group of [apps, mm, brokers, infra]) {
         const results = await Promise.all(

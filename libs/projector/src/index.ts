@@ -14,6 +14,7 @@ export {
   KafkaDeadLetterSink,
   KafkaProjectorRunner,
   type BatchLoopOptions,
+  type BatchObserver,
   type KafkaRunnerOptions,
 } from './kafka';
 export { PositionAheadOfLogError, ProjectorError, type ProjectorErrorCode } from './errors';

@@ -72,7 +72,19 @@ export interface BatchLoopOptions {
    * otherwise it is thrown to kafkajs, which retries the batch and then restarts the consumer.
    */
   onError?: (e: unknown, ctx: { pause: () => void }) => boolean;
+  /**
+   * Sees each batch as it arrives and returns what to call once it is applied (or failed), e.g. the
+   * tracing spans of the records that carry a sampled `traceparent`. Absent: nothing is done.
+   */
+  observe?: BatchObserver;
 }
+
+/** Per batch on receipt; the returned callback gets the outcome (undefined: not applied, with why). */
+export type BatchObserver = (
+  topic: string,
+  partition: number,
+  records: readonly RawRecord[],
+) => ((out: BatchOutcome | undefined, err?: unknown) => void) | undefined;
 
 /**
  * The one way Meridian consumes into an engine: after every (re)join, seek each assigned
@@ -112,6 +124,7 @@ export function engineBatchLoop(consumer: Consumer, o: BatchLoopOptions): EachBa
       headers: m.headers ?? {},
       timestamp: m.timestamp,
     }));
+    const observed = o.observe?.(batch.topic, batch.partition, records);
     let out: BatchOutcome | undefined;
     try {
       out = await retry(
@@ -134,10 +147,15 @@ export function engineBatchLoop(consumer: Consumer, o: BatchLoopOptions): EachBa
         },
       );
     } catch (e) {
+      observed?.(undefined, e);
       if (e instanceof RetriableBatchError && gone()) return;
       if (o.onError?.(e, { pause }) === true) return;
       throw e;
     }
+    observed?.(
+      out,
+      out === undefined ? new Error('the batch was handed back (stopping or rebalanced)') : undefined,
+    );
     if (out === undefined) return;
     const last = batch.messages[batch.messages.length - 1];
     // `lastOffset()` also covers control records (transaction markers) that carry no message.
@@ -173,6 +191,8 @@ export interface KafkaRunnerOptions {
    * A `PositionAheadOfLogError` stops the consumer before anything is skipped, then lands here.
    */
   onFatal?: (e: Error) => void;
+  /** See `BatchLoopOptions.observe` (tracing). */
+  observe?: BatchObserver;
   onBatch?: (o: {
     topic: string;
     partition: number;
@@ -207,6 +227,7 @@ export class KafkaProjectorRunner {
       engine: this.o.engine,
       log: this.o.log,
       stopped: () => this.stopped,
+      ...(this.o.observe ? { observe: this.o.observe } : {}),
       onBatch: (b) => this.o.onBatch?.({ topic: b.topic, partition: b.partition, ...b.out }),
       onError: (e, { pause }) => {
         if (!(e instanceof PositionAheadOfLogError)) return false;

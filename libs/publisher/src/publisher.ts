@@ -21,6 +21,7 @@ import type { Failpoints } from '@meridian/failpoints';
 import { type EventProducer, SendFailure } from './producer';
 import { IDEMPOTENCY_KEY, type PreparedWrite, type SnapshotSource, Writer } from './writer';
 import { counter, histogram } from '@meridian/metrics';
+import { type Context, endSpan, startPublishSpan, type Tracer } from '@meridian/tracing';
 
 export type { WriteStep } from '@meridian/domain';
 
@@ -38,6 +39,11 @@ export interface PublishContext {
    * but not confirmed elsewhere within `remoteTimeoutMs` rejects with REMOTE_UNCONFIRMED.
    */
   durability?: Durability;
+  /**
+   * With `tracer`: the trace this write belongs to (e.g. its HTTP request's context, from
+   * `requestContext(req)`); its spans are children of it. Without one a write starts a new trace.
+   */
+  trace?: Context;
 }
 
 export interface PublisherOptions {
@@ -95,6 +101,12 @@ export interface PublisherOptions {
   wallClockMs?: () => number;
   logger?: Logger;
   metrics?: Registry;
+  /**
+   * Tracing on: each write is a `publish` span (a child of the active one, e.g. the HTTP request)
+   * whose `traceparent` travels in the records' headers to every region's projector. Absent: no
+   * span, no header, nothing on the hot path.
+   */
+  tracer?: Tracer;
 }
 
 export type WriteGate =
@@ -467,15 +479,30 @@ export class EventPublisher {
   ): Promise<PublishedEvent[]> {
     const { epoch } = this.refuseUnlessAdmitted(aggregateType, steps.length);
     const started = process.hrtime.bigint();
-    const prepared = await this.writer.prepare(
-      aggregateType,
-      aggregateId,
-      steps.map((s) => s.mutation),
-      {
-        ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
-        viewNeeded: steps.some((s) => s.reads !== 'own'),
-      },
+    const viewNeeded = steps.some((s) => s.reads !== 'own');
+    // Traced: the preparation (session, snapshot of the aggregate when a step reads others' state)
+    // is its own span, so the request's time is attributed.
+    const preparing = this.opts.tracer?.startSpan(
+      `prepare ${aggregateType}`,
+      { attributes: { 'meridian.view_needed': viewNeeded } },
+      ctx.trace,
     );
+    let prepared: PreparedWrite;
+    try {
+      prepared = await this.writer.prepare(
+        aggregateType,
+        aggregateId,
+        steps.map((s) => s.mutation),
+        {
+          ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
+          viewNeeded,
+        },
+      );
+    } catch (e) {
+      if (preparing) endSpan(preparing, e);
+      throw e;
+    }
+    if (preparing) endSpan(preparing, undefined, { 'meridian.duplicate': prepared.duplicate ? 1 : 0 });
     const topic = aggregateTopic(aggregateType);
     if (prepared.duplicate) {
       this.published?.inc({ aggregate_type: aggregateType, outcome: 'replayed' }, steps.length);
@@ -507,6 +534,23 @@ export class EventPublisher {
         cause: e,
       });
     }
+    const traced = this.opts.tracer
+      ? startPublishSpan(
+          this.opts.tracer,
+          `publish ${topic}`,
+          {
+            'meridian.region': this.opts.region,
+            'meridian.aggregate_type': aggregateType,
+            'meridian.aggregate_id': aggregateId,
+            'meridian.events': events.length,
+            'messaging.system': 'kafka',
+            'messaging.destination.name': topic,
+          },
+          ctx.trace,
+        )
+      : undefined;
+    if (traced && traced.headers['traceparent'] !== undefined)
+      for (const m of messages) Object.assign(m.headers, traced.headers);
     const sentAtWall = this.wallMs();
     let ack: WriteAck;
     try {
@@ -533,8 +577,20 @@ export class EventPublisher {
       });
     } catch (e) {
       prepared.abort();
-      throw this.failure(e, aggregateType, aggregateId, events.length);
+      const err = this.failure(e, aggregateType, aggregateId, events.length);
+      if (traced) endSpan(traced.span, err, { 'meridian.outcome': err.code });
+      throw err;
     }
+    if (traced)
+      endSpan(traced.span, undefined, {
+        'meridian.outcome': 'stored',
+        ...(ack.placement
+          ? {
+              'messaging.destination.partition.id': String(ack.placement.partition),
+              'messaging.kafka.offset': String(ack.placement.firstOffset),
+            }
+          : {}),
+      });
     const ackedAtWall = this.wallMs();
     this.markReady(true);
     const placement = ack.placement;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { pipeline } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { listenHttp } from '@meridian/config';
+import { requestContext, traceRequest, type Tracer } from '@meridian/tracing';
 import { HealthChecker } from './checker';
 import {
   type IneligibleReason,
@@ -47,6 +48,11 @@ export interface GatewayOptions {
   now?: () => number;
   /** The region the gateway runs in (shown by `/regions`). */
   gatewayRegion?: string;
+  /**
+   * Tracing on: a server span per request (a child of the client's `traceparent`), whose context
+   * is forwarded upstream in place of the client's. Off: a client's `traceparent` is forwarded as it came.
+   */
+  tracer?: Tracer;
 }
 
 export interface DrainResult {
@@ -317,6 +323,7 @@ export class Gateway {
       if (this.active === 0) for (const w of [...this.idleWaiters]) w();
     });
     if (this.draining) res.setHeader('connection', 'close');
+    if (this.opts.tracer) traceRequest(this.opts.tracer, req, res);
     try {
       await this.route(req, res);
     } catch (e) {
@@ -396,7 +403,7 @@ export class Gateway {
     const fwd: ForwardRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       path: req.url ?? '/',
-      headers: forwardHeaders(req),
+      headers: forwardHeaders(req, requestContext(req)),
       body,
       signal: ac.signal,
     };

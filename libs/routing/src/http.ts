@@ -1,3 +1,4 @@
+import { type Context, injectContext } from '@meridian/tracing';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { RoutingError } from './errors';
 import type { UpstreamService } from './options';
@@ -54,7 +55,7 @@ function connectionTokens(headers: IncomingHttpHeaders | Record<string, unknown>
 }
 
 /** The headers to send upstream: hop-by-hop dropped, `X-Forwarded-*` added. */
-export function forwardHeaders(req: IncomingMessage): Record<string, string | string[]> {
+export function forwardHeaders(req: IncomingMessage, trace?: Context): Record<string, string | string[]> {
   const named = connectionTokens(req.headers);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -66,6 +67,9 @@ export function forwardHeaders(req: IncomingMessage): Record<string, string | st
   out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
   if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
   out['x-forwarded-proto'] = 'http';
+  // Tracing on: the upstream continues the gateway's request span (sampled or not, the decision is
+  // made once, here); off, a client's own `traceparent` is forwarded as it came.
+  if (trace) injectContext(trace, out);
   return out;
 }
 

@@ -2,6 +2,7 @@ export { TopologyError } from './errors';
 export { findRepoRoot } from './root';
 export type {
   FailoverSettings,
+  TracingSettings,
   Flow,
   MirrorPlacement,
   MirrorSettings,

@@ -134,6 +134,17 @@ export const TopologySchema = z.object({
       projectionLagRecords: z.number().int().min(1).default(10_000),
     })
     .optional(),
+  /**
+   * Distributed tracing: a Zipkin server (Maven Central, in-memory storage) receiving the spans of
+   * every service, projector and the gateway; optional (absent: tracing off everywhere).
+   */
+  tracing: z
+    .object({
+      zipkin: z.object({ port }),
+      /** Share of new traces recorded; a request with a sampled `traceparent` is always recorded. */
+      sampleRatio: z.number().min(0).max(1).default(0.01),
+    })
+    .optional(),
 });
 
 export type Region = z.infer<typeof RegionSchema>;
@@ -143,3 +154,4 @@ export type MirrorPlacement = MirrorSettings['placement'];
 export type Topology = z.infer<typeof TopologySchema>;
 export type WanSettings = z.infer<typeof WanSchema>;
 export type FailoverSettings = z.infer<typeof FailoverSchema>;
+export type TracingSettings = NonNullable<Topology['tracing']>;
