@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import {
   ensureKafkaJars,
   ensureRegistryApp,
+  ensureZipkinJar,
   LocalPaths,
   LocalStack,
   type StackStatus,
@@ -309,12 +310,13 @@ Exit codes (with or without --json):
 
   local
     .command('fetch')
-    .description("fetch Kafka's jars and Apicurio Registry from Maven Central (done by `up` when missing)")
+    .description("fetch Kafka's jars, Apicurio Registry and Zipkin from Maven Central (done by `up` when missing)")
     .action(async () => {
       const log = cliLogger();
       const paths = new LocalPaths(findRepoRoot());
       console.log(await ensureKafkaJars(paths, (m) => log.info(m)));
       console.log(await ensureRegistryApp(paths, (m) => log.info(m)));
+      console.log(await ensureZipkinJar(paths, (m) => log.info(m)));
     });
 
   local.addCommand(wanCommand());
