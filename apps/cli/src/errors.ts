@@ -7,5 +7,5 @@ export class UsageError extends MeridianError<'USAGE'> {
   }
 }
 
-/** `meridian sla` could not get its figures from Prometheus (down, no probes counted). */
-export class SlaError extends MeridianError<'PROMETHEUS_UNREACHABLE' | 'PROMETHEUS_QUERY' | 'NO_PROBES'> {}
+/** `meridian sla` found no probes counted (Prometheus itself failing is @meridian/sla's PrometheusQueryError). */
+export class SlaError extends MeridianError<'NO_PROBES'> {}

@@ -6,6 +6,7 @@ import {
   ensureZipkinJar,
   LocalPaths,
   LocalStack,
+  operatorToken,
   type StackStatus,
 } from '@meridian/local';
 import { join } from 'node:path';
@@ -137,6 +138,8 @@ function monitorApp(t: Topology, paths: LocalPaths, topologyArg: string) {
         TOPOLOGY: topologyArg,
         PORT: String(port),
         SLA_PROBE_RATE_PER_SECOND: process.env.MERIDIAN_SLA_PROBE_RATE ?? '0',
+        // The dashboard's failover action (Phase A) asks for it: <home>/run/operator-token.
+        ...(t.failover ? { DASHBOARD_OPERATOR_TOKEN: operatorToken(paths) } : {}),
       },
     },
   ];
@@ -310,7 +313,9 @@ Exit codes (with or without --json):
 
   local
     .command('fetch')
-    .description("fetch Kafka's jars, Apicurio Registry and Zipkin from Maven Central (done by `up` when missing)")
+    .description(
+      "fetch Kafka's jars, Apicurio Registry and Zipkin from Maven Central (done by `up` when missing)",
+    )
     .action(async () => {
       const log = cliLogger();
       const paths = new LocalPaths(findRepoRoot());

@@ -1,12 +1,9 @@
 import pino from 'pino';
-import { Quorum } from '@meridian/quorum';
+import { Quorum, quorumNamespace } from '@meridian/quorum';
 import { region as regionOf, type Topology } from '@meridian/topology';
 import { UsageError } from './errors';
 
-/** Every topology has its own key prefix in etcd. */
-export function quorumNamespace(t: Topology): string {
-  return `/meridian/${t.name}/`;
-}
+export { quorumNamespace };
 
 /**
  * Runs `fn` with a quorum client on one region's etcd member (default: the first region's). An

@@ -1,38 +1,11 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import { slaFigures, type ProbeCounts, type SlaFigures } from '@meridian/sla';
+import { probeCounts as counts, slaFigures, type SlaFigures } from '@meridian/sla';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
 import { SlaError, UsageError } from './errors';
 
 const tableStyle = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
 const WINDOW = /^\d+[smhd]$/;
-
-/** `sum by (scope) (increase(...[w]))` from Prometheus: probes and bad probes per scope. */
-async function counts(prometheusUrl: string, w: string): Promise<Map<string, ProbeCounts>> {
-  const query = async (q: string) => {
-    const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(q)}`, {
-      signal: AbortSignal.timeout(10_000),
-    }).catch((e: unknown) => {
-      throw new SlaError(
-        'PROMETHEUS_UNREACHABLE',
-        `Prometheus at ${prometheusUrl}: ${(e as Error).message} (is the topology up?)`,
-      );
-    });
-    if (res.status !== 200)
-      throw new SlaError('PROMETHEUS_QUERY', `Prometheus answered ${res.status} to ${q}`);
-    const body = (await res.json()) as {
-      data: { result: { metric: { scope?: string }; value: [number, string] }[] };
-    };
-    return new Map(body.data.result.map((r) => [r.metric.scope ?? '?', Number(r.value[1])]));
-  };
-  const [total, bad] = await Promise.all([
-    query(`sum by (scope) (increase(meridian_sla_probe_total[${w}]))`),
-    query(`sum by (scope) (increase(meridian_sla_probe_total{outcome="bad"}[${w}]))`),
-  ]);
-  const out = new Map<string, ProbeCounts>();
-  for (const [scope, n] of total) out.set(scope, { scope, total: n, failed: bad.get(scope) ?? 0 });
-  return out;
-}
 
 function pct(v: number | undefined, digits = 3): string {
   return v === undefined ? '–' : `${(v * 100).toFixed(digits)} %`;

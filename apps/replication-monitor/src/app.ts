@@ -15,6 +15,9 @@ import { registerMonitorMetrics, ReplicationMonitor } from '@meridian/replicatio
 import type { Topology } from '@meridian/topology';
 import { metricsController } from '@meridian/metrics';
 import { SlaProber } from '@meridian/sla';
+import { DashboardSource, dashboardController, FailoverRunner } from '@meridian/dashboard';
+import { Quorum, quorumNamespace } from '@meridian/quorum';
+import pino from 'pino';
 
 @Controller()
 class RpoController {
@@ -59,7 +62,7 @@ export function projectorUrls(t: Topology): Record<string, string> {
 /** One global monitor: it reads every region, so it sees a dead source's last figures (see docs). */
 export async function createMonitorApp(
   t: Topology,
-  opts: { sampleIntervalMs?: number; slaProbeRatePerSecond?: number } = {},
+  opts: { sampleIntervalMs?: number; slaProbeRatePerSecond?: number; operatorToken?: string } = {},
 ): Promise<{ app: INestApplication; monitor: ReplicationMonitor }> {
   const monitor = new ReplicationMonitor({
     topology: t,
@@ -80,18 +83,51 @@ export async function createMonitorApp(
           metrics,
         })
       : undefined;
+  // Phase A: the dashboard reads the designation and runs failovers through any live etcd member.
+  const etcd = t.regions.flatMap((r) => (r.etcd ? [`http://127.0.0.1:${r.etcd.clientPort}`] : []));
+  const quorum =
+    t.failover && etcd.length > 0
+      ? new Quorum({
+          hosts: etcd,
+          namespace: quorumNamespace(t),
+          regions: t.regions.map((r) => r.name),
+          callTimeoutMs: 3000,
+          logger: pino({ name: 'meridian-dashboard-quorum', level: 'warn' }),
+        })
+      : undefined;
+  const flows = () => monitor.flows();
+  const dashboard = new DashboardSource({
+    topology: t,
+    flows,
+    staleEpochEvents: () => monitor.staleEpochEvents(),
+    ...(quorum ? { quorum } : {}),
+  });
+  const runner = quorum
+    ? new FailoverRunner({
+        topology: t,
+        quorum,
+        flows,
+        ...(opts.operatorToken ? { operatorToken: opts.operatorToken } : {}),
+      })
+    : undefined;
   @Module({
-    controllers: [RpoController, metricsController(metrics)],
-    providers: [{ provide: ReplicationMonitor, useValue: monitor }],
+    controllers: [RpoController, metricsController(metrics), dashboardController(runner)],
+    providers: [
+      { provide: ReplicationMonitor, useValue: monitor },
+      { provide: DashboardSource, useValue: dashboard },
+    ],
   })
   class MonitorModule {}
   const app = await NestFactory.create(MonitorModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await monitor.start();
   prober?.start();
+  dashboard.start();
   const close = app.close.bind(app);
   app.close = async () => {
     await prober?.stop();
+    await dashboard.stop();
+    quorum?.close();
     await monitor.stop();
     await close();
   };

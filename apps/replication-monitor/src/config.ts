@@ -12,6 +12,14 @@ const shape = {
    * each; `meridian_sla_probe_total`). 0: off. They write to `sla-probe-<region>` aggregates.
    */
   SLA_PROBE_RATE_PER_SECOND: z.coerce.number().min(0).max(50).default(0),
+  /**
+   * The operator token the dashboard's failover action requires (`Authorization: Bearer …`); unset,
+   * the dashboard shows everything but cannot fail over. At least 16 characters.
+   */
+  DASHBOARD_OPERATOR_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters (the launcher generates one)')
+    .optional(),
 };
 
 export type MonitorConfig = z.infer<z.ZodObject<typeof shape>>;

@@ -10,10 +10,13 @@ async function main(): Promise<void> {
   const { app } = await createMonitorApp(t, {
     sampleIntervalMs: config.SAMPLE_INTERVAL_MS,
     slaProbeRatePerSecond: config.SLA_PROBE_RATE_PER_SECOND,
+    ...(config.DASHBOARD_OPERATOR_TOKEN ? { operatorToken: config.DASHBOARD_OPERATOR_TOKEN } : {}),
   });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
   await listenHttp(app, config.PORT);
-  console.log(`replication-monitor (${t.name}) on http://127.0.0.1:${config.PORT}/rpo`);
+  console.log(
+    `replication-monitor (${t.name}) on http://127.0.0.1:${config.PORT}/rpo, dashboard http://127.0.0.1:${config.PORT}/dashboard`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -5,6 +5,7 @@ export { isAlive, portOpen, type ProcessRecord } from './processes';
 export { probeMirroredHeartbeats, brokerReady, registryReady } from './probes';
 export { ensureRegistryApp } from './registry-app';
 export { ensureZipkinJar } from './zipkin-app';
+export { operatorToken } from './operator-token';
 export {
   LocalStack,
   type FlowStatus,

@@ -44,6 +44,10 @@ export class LocalPaths {
   get runDir(): string {
     return join(this.home, 'run');
   }
+  /** The dashboard's operator token (generated once, mode 0600, never committed or logged). */
+  get operatorTokenFile(): string {
+    return join(this.runDir, 'operator-token');
+  }
   get stateFile(): string {
     return join(this.runDir, 'state.json');
   }

@@ -28,6 +28,18 @@ export interface FailoverOptions {
   /** Promote even though `to` has no live member (nobody will accept writes until one starts). */
   force?: boolean;
   log?: Logger;
+  /** Each step as it starts and ends (a dashboard shows them as they happen). */
+  onStep?: (e: FailoverStepEvent) => void;
+}
+
+export type FailoverStepName = 'fence' | 'quiesce' | 'drain' | 'promote' | 'confirm';
+
+export interface FailoverStepEvent {
+  step: FailoverStepName;
+  status: 'started' | 'done';
+  /** With `done`: how long it took and what it came to. */
+  ms?: number;
+  detail?: string;
 }
 
 export interface FailoverReport {
@@ -119,21 +131,36 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
   const current = await preconditions(q, o, warnings);
   const from = current.value.region;
 
+  const step = (name: FailoverStepName, status: 'started' | 'done', ms?: number, detail?: string) =>
+    o.onStep?.({
+      step: name,
+      status,
+      ...(ms !== undefined ? { ms } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    });
+
   const s1 = Date.now();
+  step('fence', 'started');
   const { fenced, fencedAt, resumed } = await fence(q, o, current, log);
   const fenceMs = Date.now() - s1;
   const newEpoch = fenced.value.epoch;
+  step('fence', 'done', fenceMs, `${from} fenced at epoch ${newEpoch}${resumed ? ' (resumed)' : ''}`);
 
   const s2 = Date.now();
+  step('quiesce', 'started');
   const quiet = await quiesce(q, from, fencedAt + o.ttlSeconds * 1000, log);
   const quiesceMs = Date.now() - s2;
+  step('quiesce', 'done', quiesceMs, quiet.how);
 
   const s3 = Date.now();
+  step('drain', 'started');
   const drain = await drainOf(o, from, warnings, log);
   const drainMs = Date.now() - s3;
+  step('drain', 'done', drainMs, `${drain.drained ? 'drained' : 'NOT drained'}: ${drain.detail}`);
 
   // ---- 4. promote ----------------------------------------------------------------------------------
   const s4 = Date.now();
+  step('promote', 'started');
   const next: Designation = {
     region: o.to,
     epoch: newEpoch,
@@ -145,9 +172,17 @@ export async function failover(q: Quorum, o: FailoverOptions): Promise<FailoverR
   const promoted = await retrying(() => casOnce(q, fenced, next, `promoting ${o.to}`), deadlineIn(10_000));
   log.info({ designation: next }, `promoted ${o.to}`);
   const promoteMs = Date.now() - s4;
+  step('promote', 'done', promoteMs, `${o.to} active at epoch ${newEpoch}`);
 
   const s5 = Date.now();
+  step('confirm', 'started');
   const confirmedBy = await confirm(q, o, newEpoch, warnings, log);
+  step(
+    'confirm',
+    'done',
+    Date.now() - s5,
+    confirmedBy ? `accepted by ${confirmedBy}` : `no writer of ${o.to} confirmed`,
+  );
   const report: FailoverReport = {
     from,
     to: o.to,

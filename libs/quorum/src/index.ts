@@ -6,7 +6,7 @@ export {
   type VersionedDesignation,
   type VersionedMember,
 } from './model';
-export { Quorum, type QuorumOptions, type RawCompare, type TxnOp } from './quorum';
+export { Quorum, quorumNamespace, type QuorumOptions, type RawCompare, type TxnOp } from './quorum';
 export {
   casDesignation,
   initDesignation,
@@ -17,5 +17,12 @@ export {
 } from './designation';
 export { admit, type AdmissionState, type RefusalReason, type WriteAdmission } from './admission';
 export { WriterLease, type WriterLeaseOptions, type WriterLeaseStatus } from './writer-lease';
-export { failover, type DrainResult, type FailoverOptions, type FailoverReport } from './failover';
+export {
+  failover,
+  type DrainResult,
+  type FailoverOptions,
+  type FailoverReport,
+  type FailoverStepEvent,
+  type FailoverStepName,
+} from './failover';
 export { FailoverController, type FailoverControllerOptions, type PromotionEvent } from './controller';

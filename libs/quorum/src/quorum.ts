@@ -221,3 +221,8 @@ export class Quorum {
 /** One operation of `Quorum.txn` (keys relative to the namespace). */
 export type TxnOp =
   { put: string; value: string; lease?: string; get?: undefined } | { get: string; put?: undefined };
+
+/** Every topology has its own key prefix in etcd (the CLI, the controller and the dashboard agree on it). */
+export function quorumNamespace(t: { name: string }): string {
+  return `/meridian/${t.name}/`;
+}
