@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The dashboard in a real browser (Debian Chromium driven by puppeteer-core) against the running
  * topology: it loads, shows the three regions and every flow, and reflects a killed region within
@@ -7,7 +6,10 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { LocalPaths, LocalStack } from '@meridian/local';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
-import { artifactPath, launchBrowser, localUp } from '@meridian/testing';
+import { artifactPath, launchBrowser, type PageDocument, localUp } from '@meridian/testing';
+
+// Evaluated in the page (puppeteer serialises these callbacks), typed without the DOM library.
+declare const document: PageDocument;
 
 const repoRoot = findRepoRoot();
 const t = loadTopology('active-active', repoRoot);
@@ -45,7 +47,9 @@ describe('the dashboard in a browser', () => {
     expect(await page.$eval('#topology', (e) => e.textContent)).toBe('active-active');
     expect(await page.$eval('#phase', (e) => e.textContent)).toBe('B');
     // Phase B: no failover form.
-    expect(await page.$eval('#failover-section', (e) => (e as HTMLElement).hidden)).toBe(true);
+    expect(await page.$eval('#failover-section', (e) => (e as unknown as { hidden: boolean }).hidden)).toBe(
+      true,
+    );
     await page.screenshot({ path: artifactPath('dashboard-active-active.png'), fullPage: true });
   });
 

@@ -34,3 +34,14 @@ export function artifactPath(name: string): string {
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
 }
+
+/** What the browser tests' page callbacks use of the DOM (the project compiles without the DOM library). */
+export interface PageElement {
+  textContent: string | null;
+  firstElementChild: PageElement | null;
+  getAttribute(name: string): string | null;
+}
+export interface PageDocument {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+}

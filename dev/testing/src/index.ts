@@ -33,4 +33,4 @@ export {
 export { ensurePrimary, localUp, meridian, quorumVia } from './stack';
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';
 export { TEST_PORT_OFFSET, testTopologyEnv, useTestTopology } from './test-topology';
-export { artifactPath, chromiumPath, launchBrowser } from './browser';
+export { artifactPath, chromiumPath, launchBrowser, type PageDocument, type PageElement } from './browser';
