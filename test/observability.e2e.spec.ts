@@ -2,9 +2,10 @@
  * Prometheus on the running topology (started by `local up` from the topology's `prometheus`
  * section): it scrapes every Meridian process, and the monitor's per-flow figures reach it.
  */
-import { Registry } from 'prom-client';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { LocalPaths, LocalStack } from '@meridian/local';
-import { slaFigures, SlaProber, type ProbeCounts } from '@meridian/sla';
+import { probeCounts, prometheusVector, type SlaFigures } from '@meridian/sla';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
 import { localUp, waitFor } from '@meridian/testing';
 
@@ -12,6 +13,7 @@ const repoRoot = findRepoRoot();
 const t = loadTopology('active-active', repoRoot);
 const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: () => {} });
 const base = `http://127.0.0.1:${t.prometheus!.port}`;
+const cli = join(repoRoot, 'bin', 'meridian.js');
 
 interface Target {
   labels: { job: string; region: string };
@@ -72,38 +74,41 @@ describe('Prometheus for the topology', () => {
   });
 
   describe('a region outage', () => {
+    const monitorUrl = `http://127.0.0.1:${t.monitor!.port}`;
+    /** The monitor's SLA probes through the gateway, on for this drill only (they write). */
+    const setProbeRate = async (ratePerSecond: number) => {
+      const res = await fetch(`${monitorUrl}/sla/probes`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ratePerSecond }),
+      });
+      expect(res.status).toBe(200);
+    };
+    /** `npx meridian sla --json` as an operator runs it (this process's environment names the test topology). */
+    const slaCli = (window: string, json = true): string =>
+      execFileSync('node', [cli, 'sla', '--window', window, ...(json ? ['--json'] : [])], {
+        encoding: 'utf8',
+      });
+
     afterAll(async () => {
+      await setProbeRate(0).catch(() => undefined);
       await localUp('active-active'); // the dead region comes back
     });
 
-    /** Probes and failed probes per scope, from a prober's registry. */
-    async function probeCounts(metrics: Registry): Promise<Map<string, ProbeCounts>> {
-      const m = (await metrics.getMetricsAsJSON()).find((x) => x.name === 'meridian_sla_probe_total');
-      const out = new Map<string, ProbeCounts>();
-      for (const v of (m?.values ?? []) as { labels: Record<string, string>; value: number }[]) {
-        const scope = v.labels.scope!;
-        const c = out.get(scope) ?? { scope, total: 0, failed: 0 };
-        c.total += v.value;
-        if (v.labels.outcome === 'bad') c.failed += v.value;
-        out.set(scope, c);
-      }
-      return out;
-    }
-
-    it("fires RegionDown for its processes and FlowStale for its flows within the rules' windows, and nothing for the others; the SLA probes see the region fail and the whole hold", async () => {
-      // SLA probes through the gateway for the whole outage (the monitor's, run here so that no
-      // other suite's writes are disturbed by them).
-      const probes = new Registry();
-      const prober = new SlaProber({
-        gatewayUrl: `http://127.0.0.1:${t.gateway!.port}`,
-        regions: t.regions.map((r) => r.name),
-        ratePerSecond: 4,
-        metrics: probes,
-      });
-      prober.start();
+    it("fires RegionDown for its processes and FlowStale for its flows within the rules' windows, and nothing for the others; `meridian sla` shows the region's budget spent and the whole holding", async () => {
+      const probesFrom = Date.now();
+      await setProbeRate(4);
+      // Prometheus has counted probes of every scope before the outage.
       await waitFor(
-        async () => [...(await probeCounts(probes)).values()].filter((c) => c.total >= 20).length === 4,
-        { timeoutMs: 30_000, intervalMs: 250, description: '20 probes of every region before the outage' },
+        async () => {
+          const c = await probeCounts(base, '1m');
+          return ['global', ...t.regions.map((r) => r.name)].every((x) => (c.get(x)?.total ?? 0) >= 20);
+        },
+        {
+          timeoutMs: 45_000,
+          intervalMs: 1000,
+          description: '20 probes of every scope counted by Prometheus',
+        },
       );
       interface Alert {
         labels: Record<string, string>;
@@ -150,24 +155,41 @@ describe('Prometheus for the topology', () => {
       // The flows between the surviving regions are not stale.
       expect(named(alerts, 'MeridianFlowStale').filter((a) => !aboutEu(a))).toEqual([]);
 
-      await prober.stop();
-      const counts = await probeCounts(probes);
-      const sla = Object.fromEntries(
-        [...counts.values()].map((c) => [c.scope, slaFigures(t.prometheus!.sloAvailability, c)]),
+      // Probes off; once Prometheus's count stops moving, the drill's window is complete.
+      await setProbeRate(0);
+      let last = '';
+      await waitFor(
+        async () => {
+          const now = JSON.stringify([
+            ...(await prometheusVector(base, 'sum by (scope) (meridian_sla_probe_total)', 'scope')).entries(),
+          ]);
+          const same = now === last;
+          last = now;
+          return same;
+        },
+        {
+          timeoutMs: 30_000,
+          intervalMs: 3 * t.prometheus!.scrapeIntervalSeconds * 1000,
+          description: 'the probe counts to settle',
+        },
       );
-      console.log(
-        `[observability] SLA probes over the outage: ${Object.values(sla)
-          .map(
-            (f) =>
-              `${f.scope} ${f.total - f.failed}/${f.total} (${((f.availability ?? 0) * 100).toFixed(2)} %, budget used ${((f.budgetConsumed ?? 0) * 100).toFixed(0)} %)`,
-          )
-          .join('; ')}`,
-      );
-      // Most probes came after the kill: eu failed them; the gateway served everyone elsewhere.
+      const window = `${Math.ceil((Date.now() - probesFrom) / 1000) + 10}s`;
+      const report = JSON.parse(slaCli(window)) as {
+        objective: number;
+        scopes: (SlaFigures & { scope: string })[];
+      };
+      console.log(`[observability] npx meridian sla --window ${window}\n${slaCli(window, false)}`);
+      const sla = Object.fromEntries(report.scopes.map((f) => [f.scope, f]));
+      expect(report.objective).toBe(t.prometheus!.sloAvailability);
+      // Most probes came after the kill: eu failed them and spent its budget many times over; the
+      // gateway served everyone elsewhere.
       expect(sla.eu!.availability).toBeLessThan(0.5);
+      expect(sla.eu!.meetsObjective).toBe(false);
+      expect(sla.eu!.budgetConsumed).toBeGreaterThan(1);
       expect(sla['us-east']!.availability).toBeGreaterThanOrEqual(0.99);
       expect(sla['us-west']!.availability).toBeGreaterThanOrEqual(0.99);
       expect(sla.global!.availability).toBeGreaterThanOrEqual(0.99);
+      expect(sla.global!.total).toBeGreaterThan(sla.eu!.total);
     });
   });
 });

@@ -138,6 +138,8 @@ function monitorApp(t: Topology, paths: LocalPaths, topologyArg: string) {
         TOPOLOGY: topologyArg,
         PORT: String(port),
         SLA_PROBE_RATE_PER_SECOND: process.env.MERIDIAN_SLA_PROBE_RATE ?? '0',
+        // Drills turn the probes on for their span (a local test topology only).
+        SLA_PROBE_CONTROL_HTTP: 'true',
         // The dashboard's failover action (Phase A) asks for it: <home>/run/operator-token.
         ...(t.failover ? { DASHBOARD_OPERATOR_TOKEN: operatorToken(paths) } : {}),
       },

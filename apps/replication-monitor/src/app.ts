@@ -6,6 +6,9 @@ import {
   Module,
   NotFoundException,
   Param,
+  Put,
+  Body,
+  BadRequestException,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
@@ -53,6 +56,27 @@ class RpoController {
   }
 }
 
+/** `PUT /sla/probes` `{ratePerSecond}`: a drill's probes on and off (0). Mounted for local topologies only. */
+function slaProbeController(prober: SlaProber) {
+  @Controller('sla')
+  class SlaProbeController {
+    @Get('probes')
+    get() {
+      return { ratePerSecond: prober.ratePerSecond };
+    }
+
+    @Put('probes')
+    set(@Body() body: { ratePerSecond?: unknown }) {
+      const r = Number(body?.ratePerSecond);
+      if (typeof body?.ratePerSecond !== 'number' || !(r >= 0 && r <= 50))
+        throw new BadRequestException('ratePerSecond: a number of probes per region and second, 0 to 50');
+      prober.setRate(r);
+      return { ratePerSecond: prober.ratePerSecond };
+    }
+  }
+  return SlaProbeController;
+}
+
 export function projectorUrls(t: Topology): Record<string, string> {
   return Object.fromEntries(
     t.regions.flatMap((r) => (r.projector ? [[r.name, `http://127.0.0.1:${r.projector.port}`]] : [])),
@@ -62,7 +86,13 @@ export function projectorUrls(t: Topology): Record<string, string> {
 /** One global monitor: it reads every region, so it sees a dead source's last figures (see docs). */
 export async function createMonitorApp(
   t: Topology,
-  opts: { sampleIntervalMs?: number; slaProbeRatePerSecond?: number; operatorToken?: string } = {},
+  opts: {
+    sampleIntervalMs?: number;
+    slaProbeRatePerSecond?: number;
+    operatorToken?: string;
+    /** Mount `PUT /sla/probes` (a drill turns the probes on and off; the local topology only). */
+    slaProbeControlHttp?: boolean;
+  } = {},
 ): Promise<{ app: INestApplication; monitor: ReplicationMonitor }> {
   const monitor = new ReplicationMonitor({
     topology: t,
@@ -73,16 +103,15 @@ export async function createMonitorApp(
   });
   const metrics = new Registry();
   registerMonitorMetrics(monitor, metrics);
-  // The SLA as clients see it: probes through the gateway (off unless a rate is given).
-  const prober =
-    t.gateway && (opts.slaProbeRatePerSecond ?? 0) > 0
-      ? new SlaProber({
-          gatewayUrl: `http://127.0.0.1:${t.gateway.port}`,
-          regions: t.regions.map((r) => r.name),
-          ratePerSecond: opts.slaProbeRatePerSecond!,
-          metrics,
-        })
-      : undefined;
+  // The SLA as clients see it: probes through the gateway (idle unless a rate is given).
+  const prober = t.gateway
+    ? new SlaProber({
+        gatewayUrl: `http://127.0.0.1:${t.gateway.port}`,
+        regions: t.regions.map((r) => r.name),
+        ratePerSecond: opts.slaProbeRatePerSecond ?? 0,
+        metrics,
+      })
+    : undefined;
   // Phase A: the dashboard reads the designation and runs failovers through any live etcd member.
   const etcd = t.regions.flatMap((r) => (r.etcd ? [`http://127.0.0.1:${r.etcd.clientPort}`] : []));
   const quorum =
@@ -111,7 +140,12 @@ export async function createMonitorApp(
       })
     : undefined;
   @Module({
-    controllers: [RpoController, metricsController(metrics), dashboardController(runner)],
+    controllers: [
+      RpoController,
+      metricsController(metrics),
+      dashboardController(runner),
+      ...(prober && opts.slaProbeControlHttp ? [slaProbeController(prober)] : []),
+    ],
     providers: [
       { provide: ReplicationMonitor, useValue: monitor },
       { provide: DashboardSource, useValue: dashboard },

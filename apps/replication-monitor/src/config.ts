@@ -16,6 +16,11 @@ const shape = {
    * The operator token the dashboard's failover action requires (`Authorization: Bearer …`); unset,
    * the dashboard shows everything but cannot fail over. At least 16 characters.
    */
+  /** Mount `PUT /sla/probes` so a drill can turn the probes on and off (the local test topology only). */
+  SLA_PROBE_CONTROL_HTTP: z
+    .enum(['true', 'false'], { message: 'true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   DASHBOARD_OPERATOR_TOKEN: z
     .string()
     .min(16, 'at least 16 characters (the launcher generates one)')

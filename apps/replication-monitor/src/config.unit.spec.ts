@@ -7,7 +7,14 @@ describe('replication-monitor config', () => {
       PORT: 19100,
       SAMPLE_INTERVAL_MS: 500,
       SLA_PROBE_RATE_PER_SECOND: 0,
+      SLA_PROBE_CONTROL_HTTP: false,
     });
+  });
+
+  it('refuses an operator token too short to be one', () => {
+    expect(() => loadConfig({ DASHBOARD_OPERATOR_TOKEN: 'short' })).toThrow(
+      /DASHBOARD_OPERATOR_TOKEN: at least 16/,
+    );
   });
 
   it('names a bad variable, with what it must be', () => {

@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const { app } = await createMonitorApp(t, {
     sampleIntervalMs: config.SAMPLE_INTERVAL_MS,
     slaProbeRatePerSecond: config.SLA_PROBE_RATE_PER_SECOND,
+    slaProbeControlHttp: config.SLA_PROBE_CONTROL_HTTP,
     ...(config.DASHBOARD_OPERATOR_TOKEN ? { operatorToken: config.DASHBOARD_OPERATOR_TOKEN } : {}),
   });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -24,8 +24,10 @@ export class SlaProber {
   private readonly seconds: Histogram<'kind'>;
   private timer: NodeJS.Timeout | undefined;
   private inflight = new Set<Promise<void>>();
+  private rate: number;
 
   constructor(private readonly o: SlaProberOptions) {
+    this.rate = o.ratePerSecond;
     this.total = counter<'scope' | 'kind' | 'outcome'>(o.metrics, {
       name: 'meridian_sla_probe_total',
       help: 'Synthetic probes through the gateway, by scope (a region, or global), kind (write | read) and outcome (good | bad).',
@@ -39,14 +41,29 @@ export class SlaProber {
     });
   }
 
+  /** Probes per second per region now. */
+  get ratePerSecond(): number {
+    return this.rate;
+  }
+
+  /** Changes the rate (0 stops probing; what is in flight finishes). */
+  setRate(ratePerSecond: number): void {
+    if (!(ratePerSecond >= 0 && ratePerSecond <= 50))
+      throw new RangeError(`ratePerSecond: between 0 and 50, got ${ratePerSecond}`);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.rate = ratePerSecond;
+    this.start();
+  }
+
   start(): void {
-    if (this.timer || this.o.ratePerSecond <= 0) return;
+    if (this.timer || this.rate <= 0) return;
     this.timer = setInterval(() => {
       for (const region of this.o.regions) {
         const p = this.probe(region).finally(() => this.inflight.delete(p));
         this.inflight.add(p);
       }
-    }, 1000 / this.o.ratePerSecond);
+    }, 1000 / this.rate);
     this.timer.unref();
   }
 
