@@ -17,6 +17,14 @@ const instantAck = (): EventProducer => ({
     batch.map((t) => ({ topic: t.topic, partition: 0, baseOffset: '0' })),
 });
 
+// The tracing bench reads this process's CPU time around its measured window (µs, user + system):
+// a line on stdin asks (not a signal: NestJS's shutdown hooks take SIGUSR2 as one).
+process.stdin.on('data', () => {
+  const u = process.cpuUsage();
+  process.stdout.write(`cpu ${u.user + u.system}\n`);
+});
+process.stdin.unref?.();
+
 void (async () => {
   const { url } = await startProfileService(
     {

@@ -17,9 +17,9 @@ import { positiveInt } from './backlog';
 import type { BenchReport } from './run';
 
 const BROKER = LOCAL_REGIONS['us-east'];
-const DURATION_S = positiveInt('BENCH_PUBLISH_SECONDS', 10);
+export const DURATION_S = positiveInt('BENCH_PUBLISH_SECONDS', 10);
 const CONNECTIONS = positiveInt('BENCH_PUBLISH_CONNECTIONS', 64);
-const WARMUP_S = positiveInt('BENCH_PUBLISH_WARMUP_SECONDS', 3);
+export const WARMUP_S = positiveInt('BENCH_PUBLISH_WARMUP_SECONDS', 3);
 
 async function rawProducer(topic: string): Promise<{ perMessage: number; batched: number }> {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: [BROKER], logLevel: logLevel.NOTHING });
@@ -79,9 +79,9 @@ async function startService(): Promise<{ base: string; stop: () => Promise<void>
 /** The service with a producer that acknowledges at once, in its own process: the service's ceiling. */
 export async function startInstantAckService(
   env: Record<string, string> = {},
-): Promise<{ base: string; stop: () => void }> {
+): Promise<{ base: string; stop: () => void; cpuMicros: () => Promise<number> }> {
   const child = spawn(process.execPath, [join(__dirname, 'instant-ack-service.js')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
   const base = await new Promise<string>((resolve, reject) => {
@@ -95,7 +95,21 @@ export async function startInstantAckService(
       reject(new Error(`the instant-ack service exited (${code}) before listening`)),
     );
   });
-  return { base, stop: () => child.kill('SIGTERM') };
+  // Its CPU time so far (it answers a line on its stdin with a `cpu <µs>` line).
+  const cpuMicros = () =>
+    new Promise<number>((resolve) => {
+      let out = '';
+      const on = (b: Buffer) => {
+        out += b.toString();
+        const m = /cpu (\d+)\n/.exec(out);
+        if (!m) return;
+        child.stdout.off('data', on);
+        resolve(Number(m[1]));
+      };
+      child.stdout.on('data', on);
+      child.stdin.write('cpu\n');
+    });
+  return { base, stop: () => child.kill('SIGTERM'), cpuMicros };
 }
 
 /**
@@ -107,7 +121,7 @@ export async function drive(base: string): Promise<autocannon.Result> {
   return load(base, DURATION_S);
 }
 
-function load(base: string, durationS: number): Promise<autocannon.Result> {
+export function load(base: string, durationS: number): Promise<autocannon.Result> {
   const ids = Array.from({ length: 1000 }, (_, i) => `bench-${randomUUID().slice(0, 8)}-${i}`);
   let n = 0;
   return autocannon({

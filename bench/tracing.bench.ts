@@ -22,7 +22,7 @@ import { findRepoRoot, loadTopology } from '@meridian/topology';
 import { applySpans, startTracing, TRACEPARENT } from '@meridian/tracing';
 import { positiveInt } from './backlog';
 import { applyPhase, produceBacklog, rate } from './projector.bench';
-import { drive, failed, startInstantAckService } from './publish.bench';
+import { DURATION_S, failed, load, startInstantAckService, WARMUP_S } from './publish.bench';
 import type { BenchLine, BenchReport } from './run';
 
 const EVENTS = positiveInt('BENCH_TRACING_EVENTS', 100_000);
@@ -41,10 +41,17 @@ async function publishPart(lines: BenchLine[]): Promise<void> {
   const t = loadTopology('active-active', findRepoRoot());
   if (!t.tracing) throw new Error('the topology has no tracing section (Zipkin)');
   const zipkin = `http://127.0.0.1:${t.tracing.zipkin.port}/api/v2/spans`;
+  // Each run: warm-up unmeasured, then the measured load with the service's CPU time read around
+  // it — CPU per request is what tracing adds, and unlike the rate it hardly moves with the
+  // topology's own background load on these 2 cores.
   const run = async (env: Record<string, string>) => {
     const svc = await startInstantAckService(env);
     try {
-      return await drive(svc.base);
+      await load(svc.base, WARMUP_S);
+      const cpu0 = await svc.cpuMicros();
+      const r = await load(svc.base, DURATION_S);
+      const cpu1 = await svc.cpuMicros();
+      return { ...r, cpuMicros: cpu1 - cpu0 };
     } finally {
       svc.stop();
     }
@@ -57,7 +64,7 @@ async function publishPart(lines: BenchLine[]): Promise<void> {
   // Off and 1 % in mirrored order (off, low, low, off), so drift on a busy machine weighs on both
   // alike; 100 % last, as Zipkin digesting its spans loads the machine for a while after. Each
   // figure sums its two runs.
-  type Result = Awaited<ReturnType<typeof drive>>;
+  type Result = Awaited<ReturnType<typeof run>>;
   const got: Record<keyof typeof envs, Result[]> = { off: [], low: [], all: [] };
   for (const k of ['off', 'low', 'low', 'off', 'all', 'all'] as const) got[k].push(await run(envs[k]));
   const merged = (rs: Result[]) => ({
@@ -65,16 +72,25 @@ async function publishPart(lines: BenchLine[]): Promise<void> {
     duration: rs.reduce((n, r) => n + r.duration, 0),
     latency: { p99: Math.max(...rs.map((r) => r.latency.p99)) },
     failed: rs.reduce((n, r) => n + failed(r), 0),
+    cpuMicros: rs.reduce((n, r) => n + r.cpuMicros, 0),
   });
   const off = merged(got.off);
   const low = merged(got.low);
   const all = merged(got.all);
   const rps = (r: typeof off) => r['2xx'] / r.duration;
+  const cpuPerReq = (r: typeof off) => r.cpuMicros / Math.max(1, r['2xx']);
   const offLine = { name: 'tracing off', value: rps(off), unit: 'req/s' };
   for (const [name, r] of [
     [`tracing on, ${t.tracing.sampleRatio * 100} % sampled`, low],
     ['tracing on, 100 % sampled', all],
   ] as const) {
+    lines.push({
+      name: `publish CPU per request (instant-ack service), ${name}`,
+      value: cpuPerReq(r),
+      unit: 'µs',
+      baseline: { name: 'tracing off', value: cpuPerReq(off), unit: 'µs' },
+      note: `+${(cpuPerReq(r) - cpuPerReq(off)).toFixed(0)} µs (${((cpuPerReq(r) / cpuPerReq(off) - 1) * 100).toFixed(1)} %) per request, service process user + system time over the measured runs`,
+    });
     lines.push({
       name: `publish (instant-ack service), ${name}`,
       value: rps(r),
