@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LocalError } from './errors';
+import { run } from './run';
 
 /** Marks a fetched directory as complete: a fetch cut short is redone, never used half-done. */
 export const COMPLETE_MARKER = '.complete';
@@ -11,4 +12,20 @@ export function pomProperty(pom: string, name: string): string {
   );
   if (!m?.[1]) throw new LocalError('FETCH_FAILED', `no <${name}> in ${pom}`);
   return m[1];
+}
+
+/** `mvn dependency:copy` of one artifact from Maven Central into `dir` (with `pom` pinning nothing else). */
+export async function mavenCopy(pom: string, artifact: string, dir: string, cwd: string): Promise<void> {
+  const copy = await run(
+    'mvn',
+    ['-q', '-B', '-f', pom, 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${dir}`],
+    cwd,
+  ).catch((cause: unknown) => {
+    throw new LocalError('FETCH_FAILED', 'cannot run `mvn`: install Apache Maven', { cause });
+  });
+  if (copy.code !== 0) {
+    throw new LocalError('FETCH_FAILED', `mvn failed fetching ${artifact}:\n${copy.output.slice(-4000)}`, {
+      retriable: true,
+    });
+  }
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { LocalError } from './errors';
 import type { LocalPaths } from './paths';
-import { COMPLETE_MARKER, pomProperty } from './pom';
+import { COMPLETE_MARKER, mavenCopy, pomProperty } from './pom';
 import { run } from './run';
 
 export function registryVersion(paths: LocalPaths): string {
@@ -26,26 +26,7 @@ export async function ensureRegistryApp(paths: LocalPaths, log: (msg: string) =>
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const artifact = `io.apicurio:apicurio-registry-app:${version}:tar.gz:all`;
-  const copy = await run(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-f',
-      paths.registryPom,
-      'dependency:copy',
-      `-Dartifact=${artifact}`,
-      `-DoutputDirectory=${dir}`,
-    ],
-    paths.repoRoot,
-  ).catch((cause: unknown) => {
-    throw new LocalError('FETCH_FAILED', 'cannot run `mvn`: install Apache Maven', { cause });
-  });
-  if (copy.code !== 0) {
-    throw new LocalError('FETCH_FAILED', `mvn failed fetching ${artifact}:\n${copy.output.slice(-4000)}`, {
-      retriable: true,
-    });
-  }
+  await mavenCopy(paths.registryPom, artifact, dir, paths.repoRoot);
   const archive = join(dir, `apicurio-registry-app-${version}-all.tar.gz`);
   const untar = await run('tar', ['xzf', archive, '-C', dir], dir);
   if (untar.code !== 0) throw new LocalError('FETCH_FAILED', `unpacking ${archive} failed:\n${untar.output}`);

@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalError } from './errors';
 import type { LocalPaths } from './paths';
-import { COMPLETE_MARKER, pomProperty } from './pom';
-import { run } from './run';
+import { COMPLETE_MARKER, mavenCopy, pomProperty } from './pom';
 
 export function zipkinVersion(paths: LocalPaths): string {
   return pomProperty(paths.zipkinPom, 'zipkin.version');
@@ -19,26 +18,9 @@ export async function ensureZipkinJar(paths: LocalPaths, log: (msg: string) => v
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const artifact = `io.zipkin:zipkin-server:${version}:jar:exec`;
-  const copy = await run(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-f',
-      paths.zipkinPom,
-      'dependency:copy',
-      `-Dartifact=${artifact}`,
-      `-DoutputDirectory=${dir}`,
-    ],
-    paths.repoRoot,
-  ).catch((cause: unknown) => {
-    throw new LocalError('FETCH_FAILED', 'cannot run `mvn`: install Apache Maven', { cause });
-  });
-  if (copy.code !== 0 || !existsSync(jar)) {
-    throw new LocalError('FETCH_FAILED', `mvn failed fetching ${artifact}:\n${copy.output.slice(-4000)}`, {
-      retriable: true,
-    });
-  }
+  await mavenCopy(paths.zipkinPom, artifact, dir, paths.repoRoot);
+  if (!existsSync(jar))
+    throw new LocalError('FETCH_FAILED', `mvn copied ${artifact} but ${jar} is not there`);
   writeFileSync(join(dir, COMPLETE_MARKER), new Date().toISOString());
   return jar;
 }

@@ -1,4 +1,4 @@
-export { startTracing, startTracingFromEnv, tracingEnv, TRACER_NAME } from './sdk';
+export { startTracing, startTracingFromEnv, tracingEnv, tracingFromEnvOrExit, TRACER_NAME } from './sdk';
 export type { Tracing, TracingOptions } from './sdk';
 export { applySpans, endSpan, startPublishSpan } from './kafka';
 export type { TracedOutcome, TracedRecord } from './kafka';

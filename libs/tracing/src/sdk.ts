@@ -93,3 +93,16 @@ export function startTracingFromEnv(
     zipkinUrl: c.TRACING_ZIPKIN_URL,
   });
 }
+
+/**
+ * `startTracingFromEnv` for a process's entry point: an invalid setting prints the variable named
+ * and exits non-zero (before anything else starts).
+ */
+export function tracingFromEnvOrExit(serviceName: string): Tracing | undefined {
+  try {
+    return startTracingFromEnv(serviceName);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(1);
+  }
+}
