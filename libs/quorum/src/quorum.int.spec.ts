@@ -346,6 +346,13 @@ describe('Phase A write leadership (real etcd)', () => {
     });
     expect(report.warnings.join('\n')).toMatch(/at risk: us-east unreachable: 17 records not mirrored/);
     expect(report.steps.confirm.confirmed).toBe(true);
+    // Confirmed from its member record, which a writer publishes just before it admits locally
+    // (CI saw `STARTING` in that window): the promoted writer admits within moments.
+    await waitFor(() => west.check().accepting, {
+      timeoutMs: 2000,
+      intervalMs: 10,
+      description: 'us-west admitting at epoch 2',
+    });
     expect(west.check()).toEqual({ accepting: true, epoch: 2, role: 'primary' });
     expect(accepting(east)).toBe(false);
     cluster.thaw('us-east');
