@@ -14,3 +14,19 @@ export {
   aggregateTypeProblem,
 } from './ids';
 export type { AggregateModel, WriteStep } from './model';
+export {
+  defineAggregate,
+  rules,
+  ModelDefinitionError,
+  StepInputError,
+  type AggregateDefinition,
+  type DefinedAggregate,
+  type Effect,
+  type ModelSchema,
+  type ModelStep,
+  type PartView,
+  type RuleKind,
+  type StateRule,
+  type StepInput,
+  type ValueSource,
+} from './define';
