@@ -175,7 +175,6 @@ const OPS_BY_RULE: Record<RuleKind, readonly Effect['op'][]> = {
 
 interface AvroRecord {
   readonly name: string;
-  readonly namespace?: string;
   readonly fields: readonly { readonly name: string }[];
 }
 
@@ -319,23 +318,18 @@ function compileToOperation(
   d: AggregateDefinition<Record<string, StateRule>>,
   e: Effect,
 ): (ev: EventLike) => Operation {
-  const stateName = (ev: EventLike): string => {
-    const s = typeof e.state === 'string' ? e.state : String(ev[e.state.from]);
-    return e.member === undefined ? s : partName(s, ev[e.member]);
-  };
+  // The declared part an event writes: fixed, or named by a payload field (`state: { from }`).
+  const partOf = (ev: EventLike): string =>
+    typeof e.state === 'string' ? e.state : String(ev[e.state.from]);
+  const stateName = (ev: EventLike): string =>
+    e.member === undefined ? partOf(ev) : partName(partOf(ev), ev[e.member]);
   switch (e.op) {
     case 'set': {
-      const dynamic = typeof e.state !== 'string';
-      const fixedRule = typeof e.state === 'string' ? (stateOf(d, e.state) as StateRule).rule : undefined;
       return (ev) => {
         const env = ev.envelope;
-        const rule = dynamic
-          ? (stateOf(d, String(ev[(e.state as { from: string }).from]))?.rule ?? 'unknown')
-          : fixedRule;
+        const rule = stateOf(d, partOf(ev))?.rule;
         if (rule !== 'lww' && rule !== 'mv')
-          throw new ModelDefinitionError(
-            `${ev.type}: ${String(stateName(ev))} is not a register of the model`,
-          );
+          throw new ModelDefinitionError(`${ev.type}: ${partOf(ev)} is not a register of the model`);
         return {
           eventId: env.eventId,
           origin: env.hlc.nodeId,
@@ -443,8 +437,8 @@ function compileStep(
         `${stateKey} takes no "${e.op}"`,
       );
     const field = partName(stateKey, member);
-    const value = 'value' in e ? valueFrom(e.value, input) : undefined;
     if ('value' in e) for (const f of sourceFields(e.value)) need(f);
+    const value = 'value' in e ? valueFrom(e.value, input) : undefined;
     const payload = (extra: Record<string, Value> = {}) => ({ type: fullName, ...input, ...extra });
     switch (e.op) {
       case 'set':
@@ -511,7 +505,9 @@ function readModel(state: Record<string, StateRule>, doc: Document): Record<stri
     const i = f.indexOf(KEYED_SEPARATOR);
     if (i < 0) continue;
     const s = f.slice(0, i);
-    members.set(s, [...(members.get(s) ?? []), f.slice(i + 1)]);
+    const list = members.get(s);
+    if (list) list.push(f.slice(i + 1));
+    else members.set(s, [f.slice(i + 1)]);
   }
   for (const name of Object.keys(state).sort()) {
     const r = state[name] as StateRule;
