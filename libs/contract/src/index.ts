@@ -21,6 +21,7 @@ export {
   type LoadedSchema,
   type SchemaSet,
 } from './schema-set';
+export { envelopeSchemaText, loadModelSchemas } from './model-schemas';
 export { generateTypes, GENERATED_HEADER } from './codegen';
 export { writeGeneratedTypes, generatedDirFor, type GenerateResult } from './generate';
 export {

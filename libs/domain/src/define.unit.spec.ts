@@ -1,40 +1,12 @@
 import { generatedReaders, type ProfileEvent } from '@meridian/contract';
 import { applyOps, documentEmpty, type Document, type Operation } from '@meridian/merge';
 import { defineAggregate, ModelDefinitionError, rules, StepInputError } from './define';
-import { profileEventToOperation, profileSteps } from './profile';
+import { profileEventToOperation, profileModel, profileSteps } from './profile';
 
 const NS = 'io.meridian.profile.v1';
 
 /** The profile aggregate, declared: it must derive exactly what the hand-written mapping does. */
-const declaredProfile = defineAggregate({
-  aggregateType: 'profile',
-  namespace: NS,
-  schemas: generatedReaders(),
-  state: {
-    displayName: rules.lww(),
-    email: rules.lww(),
-    locale: rules.lww(),
-    preferences: rules.lwwMap(),
-    tags: rules.orSet(),
-    favourites: rules.orSet(),
-    credit: rules.pnCounter(),
-    logins: rules.gCounter(),
-    sessions: rules.lwwMap(),
-  },
-  events: {
-    ProfileFieldChanged: { op: 'set', state: { from: 'field' }, value: 'value' },
-    PreferenceSet: { op: 'put', state: 'preferences', key: 'key', value: 'value' },
-    PreferenceRemoved: { op: 'delete', state: 'preferences', key: 'key' },
-    TagAdded: { op: 'add', state: 'tags', value: 'tag' },
-    TagRemoved: { op: 'remove', state: 'tags', value: 'tag' },
-    FavouriteAdded: { op: 'add', state: 'favourites', value: 'itemId' },
-    FavouriteRemoved: { op: 'remove', state: 'favourites', value: 'itemId' },
-    CreditAdjusted: { op: 'count', state: 'credit', by: 'amountCents' },
-    LoginRecorded: { op: 'count', state: 'logins', by: 1 },
-    SessionStarted: { op: 'put', state: 'sessions', key: 'sessionId', value: { device: 'device' } },
-    SessionEnded: { op: 'delete', state: 'sessions', key: 'sessionId' },
-  },
-});
+const declaredProfile = profileModel;
 
 let seq = 0;
 function event(body: Record<string, unknown>): ProfileEvent {

@@ -4,6 +4,7 @@ export {
   profileEventToOperation,
   profileSteps,
   profileModel,
+  profileReferenceModel,
   type ProfilePayload,
   type ProfileStep,
 } from './profile';
@@ -30,3 +31,4 @@ export {
   type StepInput,
   type ValueSource,
 } from './define';
+export { BUILTIN_MODELS, loadModels, ModelLoadError, type ModelSet } from './load';

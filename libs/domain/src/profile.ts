@@ -1,4 +1,4 @@
-import type { Envelope, ProfileEvent, ProfileField } from '@meridian/contract';
+import { generatedReaders, type Envelope, type ProfileEvent, type ProfileField } from '@meridian/contract';
 import {
   prepareCounterAdd,
   prepareLwwSet,
@@ -8,6 +8,7 @@ import {
   prepareSetRemove,
   type Operation,
 } from '@meridian/merge';
+import { defineAggregate, rules, type DefinedAggregate } from './define';
 import type { AggregateModel, WriteStep } from './model';
 
 /**
@@ -182,8 +183,43 @@ export function profileEventToOperation(e: ProfileEvent): Operation {
   }
 }
 
-/** The projector's model of the profile aggregate. */
-export const profileModel: AggregateModel<ProfileEvent> = {
+/**
+ * The profile aggregate, declared like any team's model (`defineAggregate`): what every projector
+ * folds with. The hand-written `profileEventToOperation` above stays as the reference the
+ * declaration is tested against (define.unit.spec.ts) and the engine bench's baseline.
+ */
+export const profileModel: DefinedAggregate = defineAggregate({
+  aggregateType: PROFILE,
+  namespace: NS,
+  schemas: generatedReaders().filter((s) => s.fullName.startsWith(`${NS}.`)),
+  state: {
+    displayName: rules.lww(),
+    email: rules.lww(),
+    locale: rules.lww(),
+    preferences: rules.lwwMap(),
+    tags: rules.orSet(),
+    favourites: rules.orSet(),
+    credit: rules.pnCounter(),
+    logins: rules.gCounter(),
+    sessions: rules.lwwMap(),
+  },
+  events: {
+    ProfileFieldChanged: { op: 'set', state: { from: 'field' }, value: 'value' },
+    PreferenceSet: { op: 'put', state: 'preferences', key: 'key', value: 'value' },
+    PreferenceRemoved: { op: 'delete', state: 'preferences', key: 'key' },
+    TagAdded: { op: 'add', state: 'tags', value: 'tag' },
+    TagRemoved: { op: 'remove', state: 'tags', value: 'tag' },
+    FavouriteAdded: { op: 'add', state: 'favourites', value: 'itemId' },
+    FavouriteRemoved: { op: 'remove', state: 'favourites', value: 'itemId' },
+    CreditAdjusted: { op: 'count', state: 'credit', by: 'amountCents' },
+    LoginRecorded: { op: 'count', state: 'logins', by: 1 },
+    SessionStarted: { op: 'put', state: 'sessions', key: 'sessionId', value: { device: 'device' } },
+    SessionEnded: { op: 'delete', state: 'sessions', key: 'sessionId' },
+  },
+});
+
+/** The hand-written mapping as a model (the engine bench's before/after baseline). */
+export const profileReferenceModel: AggregateModel<ProfileEvent> = {
   aggregateType: PROFILE,
   toOperation: (e: ProfileEvent): Operation => profileEventToOperation(e),
 };
