@@ -10,6 +10,7 @@ import { createFileDecoder } from 'avsc';
 import type { MeridianEvent } from '@meridian/contract';
 import { findRepoRoot } from '@meridian/topology';
 import { LocalPaths } from '@meridian/local';
+import { loadModels } from '@meridian/domain';
 import { replay, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore } from '@meridian/store';
 import {
@@ -18,6 +19,7 @@ import {
   localKafka,
   localRegionEnv,
   meridian,
+  SHIPPED_TOPOLOGY,
   uniqueName,
   waitFor,
 } from '@meridian/testing';
@@ -31,7 +33,13 @@ const SERVICE = {
 const PROJECTOR = LOCAL_PROJECTORS;
 /** What replay needs of the region it reads: its brokers and registry. */
 const { REGION, KAFKA_BROKERS, REGISTRY_URL } = localRegionEnv('us-west');
-const US_WEST = { region: REGION, brokers: KAFKA_BROKERS, registryUrl: REGISTRY_URL };
+// Folded with the models the live projectors serve (the shipped topology's), as `meridian replay` does.
+const US_WEST = {
+  region: REGION,
+  brokers: KAFKA_BROKERS,
+  registryUrl: REGISTRY_URL,
+  models: loadModels(SHIPPED_TOPOLOGY.models),
+};
 
 const digestOf = async (url: string) =>
   ((await (await fetch(`${url}/digest`)).json()) as { digest: string }).digest;
@@ -151,7 +159,7 @@ describe('replay and recovery', () => {
       ],
       positions: [],
     });
-    const res = await verifyAgainst(store, PROJECTOR['us-west']);
+    const res = await verifyAgainst(store, PROJECTOR['us-west'], US_WEST.models.aggregateTypes);
     await store.close();
     expect(res.match).toBe(false);
     expect(res.differences.map((d) => d.aggregateId)).toEqual([victim]);

@@ -10,13 +10,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { AGGREGATE_TYPES } from '@meridian/contract';
+import { loadModels } from '@meridian/domain';
 import { sourceTopicPattern } from '@meridian/topology';
 import {
   LOCAL_APPS,
   LOCAL_REGIONS,
   LOCAL_REGISTRIES,
   localKafka,
+  SHIPPED_TOPOLOGY,
   uniqueName,
   waitFor,
 } from '@meridian/testing';
@@ -34,9 +35,12 @@ type PositionView = PositionsView['positions'][number];
 /** `topic:partition` → log-end offset, for every source topic of the projector in a region. */
 export type EndOffsets = ReadonlyMap<string, bigint>;
 
-/** Log-end offsets of every topic the projector consumes (its pattern: local and mirrored profile topics). */
+/** The models the shared projectors serve (the shipped topology's): spawned ones serve the same. */
+export const SHARED_MODELS = SHIPPED_TOPOLOGY.models;
+
+/** Log-end offsets of every topic the projector consumes (its pattern: local and mirrored model topics). */
 export async function sourceEndOffsets(admin: Admin): Promise<EndOffsets> {
-  const pattern = sourceTopicPattern(AGGREGATE_TYPES);
+  const pattern = sourceTopicPattern(loadModels(SHARED_MODELS).aggregateTypes);
   const topics = (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
   const out = new Map<string, bigint>();
   for (const topic of topics) {
@@ -99,6 +103,8 @@ export interface ProjectorProcessOptions {
    * so a restart in the same group waits that long for an assignment.
    */
   freshGroupPerStart?: boolean;
+  /** More environment for the process (e.g. `MODELS` with a model of the test's own). */
+  env?: Readonly<Record<string, string>>;
 }
 
 async function freePort(): Promise<number> {
@@ -157,7 +163,9 @@ export class ProjectorProcess {
         REGISTRY_URL,
         PORT: String(port),
         GROUP_ID: groupId,
+        MODELS: SHARED_MODELS.join(','),
         ...this.o.store.env,
+        ...this.o.env,
       },
       stdio: ['ignore', fd, fd],
     });

@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { AGGREGATE_TYPES, ConfluentSchemaRegistry, registerAll } from '@meridian/contract';
+import { ConfluentSchemaRegistry, registerAll } from '@meridian/contract';
+import { loadModels } from '@meridian/domain';
 import {
   aggregateTopic,
   bootstrapServers,
@@ -11,19 +12,22 @@ import {
 
 /**
  * What Meridian needs in every region before a service writes: one topic per aggregate type
- * (auto-creation is off on purpose), the region's dead-letter topic, and every event schema in the
- * region's registry. Idempotent.
+ * of the topology's models (auto-creation is off on purpose), the region's dead-letter topic, and
+ * every model's event schemas in the region's registry. Idempotent.
  */
 export async function bootstrapRegions(t: Topology, log: (m: string) => void): Promise<void> {
+  // Every model the topology's projectors serve: its topic and its schemas, in every region.
+  const models = loadModels(t.models);
   await Promise.all(
     t.regions.map(async (r) => {
       const admin = new Kafka({ brokers: [bootstrapServers(r)], logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       try {
         const existing = new Set(await admin.listTopics());
-        const wanted = [...AGGREGATE_TYPES.map((a) => aggregateTopic(a)), deadLetterTopic(r.name)].filter(
-          (topic) => !existing.has(topic),
-        );
+        const wanted = [
+          ...models.aggregateTypes.map((a) => aggregateTopic(a)),
+          deadLetterTopic(r.name),
+        ].filter((topic) => !existing.has(topic));
         if (wanted.length > 0) {
           await admin.createTopics({
             topics: wanted.map((topic) => ({
@@ -45,7 +49,7 @@ export async function bootstrapRegions(t: Topology, log: (m: string) => void): P
       }
       const url = registryUrl(r);
       if (url) {
-        const res = await registerAll(new ConfluentSchemaRegistry({ url }));
+        const res = await registerAll(new ConfluentSchemaRegistry({ url }), { schemas: models.schemas });
         log(`${r.name}: ${res.length} schemas registered in ${url}`);
       }
     }),

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { ConfluentSchemaRegistry, ContractError, EventSerde } from '@meridian/contract';
+import { loadModels } from '@meridian/domain';
 import {
   addressOf,
   countByCode,
@@ -40,7 +41,9 @@ function open(o: Common) {
   const r = regionEndpoints(o.topology, o.region);
   const dlq = new KafkaDeadLetterQueue({ region: r.region, brokers: r.brokers });
   const url = r.registryUrl;
-  const serde = url ? new EventSerde({ registry: new ConfluentSchemaRegistry({ url }) }) : undefined;
+  // The topology's models: a dead-lettered event of a team's own type decodes like a profile one.
+  const readers = loadModels(r.models).schemas;
+  const serde = url ? new EventSerde({ registry: new ConfluentSchemaRegistry({ url }), readers }) : undefined;
   const decode = async (l: DeadLetter): Promise<Decoded> => {
     if (!serde) return { ok: false, code: 'NO_REGISTRY', message: `region ${r.region} has no registry` };
     try {

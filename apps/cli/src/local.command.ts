@@ -47,7 +47,7 @@ function tracingEnv(t: Topology): Record<string, string> {
   };
 }
 
-/** Per region, its projector and its profile-service, where the topology gives them a port. */
+/** Per region, its projector, its profile-service and the topology's own services, where given a port. */
 function meridianApps(t: Topology, paths: LocalPaths) {
   const dist = join(paths.repoRoot, 'dist', 'apps');
   return t.regions.flatMap((r) => {
@@ -72,6 +72,7 @@ function meridianApps(t: Topology, paths: LocalPaths) {
         env: {
           ...common,
           PORT: String(port),
+          MODELS: t.models.join(','),
           STORE: `sqlite:${join(paths.home, 'data', r.name, 'projector.db')}`,
           // The chaos suite aims projector crashes at store commits (a local test topology only).
           FAILPOINTS_HTTP: 'true',
@@ -116,6 +117,19 @@ function meridianApps(t: Topology, paths: LocalPaths) {
           // The chaos suite injects send failures and lost acknowledgements (a local test topology only).
           FAILPOINTS_HTTP: 'true',
         },
+      });
+    }
+    // A team's own services: the region's endpoints, nothing of Meridian's internals.
+    for (const svc of t.services) {
+      const at = svc.regions[r.name];
+      if (!at) continue;
+      apps.push({
+        name: `${svc.name}-${r.name}`,
+        region: r.name,
+        script: join(paths.repoRoot, svc.script),
+        port: at.port,
+        healthUrl: `http://127.0.0.1:${at.port}/health`,
+        env: { ...common, PORT: String(at.port), ...(projectorUrl ? { PROJECTOR_URL: projectorUrl } : {}) },
       });
     }
     return apps;

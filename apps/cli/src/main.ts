@@ -3,6 +3,7 @@ import { failbackCommand, failoverCommand } from './failover.command';
 import { Command } from 'commander';
 import { dlqCommand } from './dlq.command';
 import { localCommand } from './local.command';
+import { modelsCommand } from './models.command';
 import { replayCommand } from './replay.command';
 import { rpoCommand } from './rpo.command';
 import { schemasCommand } from './schemas.command';
@@ -14,6 +15,7 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .addCommand(localCommand())
     .addCommand(schemasCommand())
+    .addCommand(modelsCommand())
     .addCommand(rpoCommand())
     .addCommand(slaCommand())
     .addCommand(replayCommand())

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { replay, type ReplayProgress, type ReplayStart, verifyAgainst } from '@meridian/replay';
 import { createProjectionStore, regionSchema, storeConfigFromUrl } from '@meridian/store';
+import { loadModels } from '@meridian/domain';
 import { UsageError } from './errors';
 import { regionEndpoints } from './region';
 
@@ -60,6 +61,10 @@ export function replayCommand(): Command {
     )
     .option('--from-offsets <json>', 'start offsets: {"topic:partition": "offset", ...}')
     .option('--until <time>', 'state as of this moment: events with a later HLC wall time are left out')
+    .option(
+      '--models <list>',
+      "the aggregate models to fold with (built-in names or module paths); default the topology's",
+    )
     .option('--types <list>', 'only these aggregate types (comma-separated)')
     .option('--ids <list>', 'only these aggregate ids (comma-separated)')
     .option('--in-place', "rebuild the live projector's store (refused while that projector answers)")
@@ -89,8 +94,10 @@ export function replayCommand(): Command {
         o.pgSchema ? String(o.pgSchema) : regionSchema('meridian_replay', r.region),
         '--store',
       );
+      const models = loadModels(o.models ? String(o.models).split(',') : r.models);
       const progress = progressReporter();
       const summary = await replay({
+        models,
         region: r.region,
         brokers: r.brokers,
         registryUrl: registry,
@@ -111,7 +118,7 @@ export function replayCommand(): Command {
         const s = createProjectionStore(store);
         await s.init();
         try {
-          verified = await verifyAgainst(s, String(o.liveProjector));
+          verified = await verifyAgainst(s, String(o.liveProjector), models.aggregateTypes);
         } finally {
           await s.close();
         }

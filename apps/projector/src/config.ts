@@ -31,6 +31,19 @@ const shape = {
    * shows `meridian_projector_position_ahead_of_log_total`) before it exits non-zero.
    */
   FATAL_EXIT_DELAY_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * The aggregate models this projector serves, comma-separated: built-in names (`profile`), module
+   * paths or package names (each exporting `model`, the result of `defineAggregate`).
+   */
+  MODELS: z
+    .string()
+    .default('profile')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== ''),
+    ),
   /** Failpoints armed at start-up (tests only), e.g. `store.commit.after=crash@3`. */
   FAILPOINTS: z.string().optional(),
   /** Mount `PUT/DELETE /failpoints/:name` (the local test topology only; never in production). */

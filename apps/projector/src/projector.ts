@@ -1,15 +1,14 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
-import { profileModel } from '@meridian/domain';
+import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
+import { loadModels, type ModelSet } from '@meridian/domain';
 import {
   EpochTracker,
   KafkaDeadLetterSink,
   KafkaProjectorRunner,
   PositionAheadOfLogError,
   ProjectionEngine,
-  type AggregateModel,
 } from '@meridian/projector';
 import { Failpoints } from '@meridian/failpoints';
 import {
@@ -33,6 +32,8 @@ export function storeConfig(c: ProjectorConfig): StoreConfig {
 export class Projector {
   readonly store: ProjectionStore;
   readonly engine: ProjectionEngine;
+  /** The aggregate types served, their models and schemas. */
+  readonly models: ModelSet;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private runner: KafkaProjectorRunner | undefined;
@@ -49,11 +50,13 @@ export class Projector {
   constructor(
     readonly config: ProjectorConfig,
     metrics: Registry,
-    models: readonly AggregateModel[] = [profileModel],
+    /** Default: the models of `config.MODELS`. */
+    models?: ModelSet,
     /** Tracing on: apply spans for the records that carry a sampled `traceparent`. */
     private readonly tracer?: Tracer,
   ) {
     this.log = pino({ name: `projector-${config.REGION}` });
+    this.models = models ?? loadModels(config.MODELS);
     this.failpoints.armFrom(config.FAILPOINTS);
     this.store = new FailpointStore(createProjectionStore(storeConfig(config)), this.failpoints);
     this.kafka = new Kafka({
@@ -67,8 +70,11 @@ export class Projector {
     this.engine = new ProjectionEngine({
       region: config.REGION,
       store: this.store,
-      serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: config.REGISTRY_URL }) }),
-      models,
+      serde: new EventSerde({
+        registry: new ConfluentSchemaRegistry({ url: config.REGISTRY_URL }),
+        readers: this.models.schemas,
+      }),
+      models: this.models.models,
       deadLetter: sink,
       // Decided against each record's own timestamp, never this process's clock (no HLC is adopted).
       maxForwardSkewMs: config.MAX_FORWARD_SKEW_MS,
@@ -119,7 +125,7 @@ export class Projector {
     this.runner = new KafkaProjectorRunner({
       region: this.config.REGION,
       kafka: this.kafka,
-      aggregateTypes: AGGREGATE_TYPES,
+      aggregateTypes: this.models.aggregateTypes,
       engine: this.engine,
       groupId: this.config.GROUP_ID ?? `meridian-projector-${this.config.REGION}`,
       log: this.log,

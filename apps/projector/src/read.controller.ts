@@ -51,11 +51,13 @@ export class ReadController {
     res.setHeader('Cache-Control', CACHE_CONTROL);
     if (ifNoneMatch === etag) return res.status(304).end();
     const doc = stored.state as Document;
+    const model = this.projector.models.models.find((m) => m.aggregateType === type);
     const view: AggregateView = {
       aggregateType: type,
       aggregateId: id,
       region: this.projector.config.REGION,
       state: readDocument(doc),
+      ...(model ? { view: model.read(doc) } : {}),
       version: documentVersion(doc),
       digest: stored.digest,
       updatedAtMs: stored.updatedAtMs,

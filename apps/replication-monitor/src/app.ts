@@ -13,7 +13,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { aggregateTopic } from '@meridian/topology';
-import { AGGREGATE_TYPES } from '@meridian/contract';
+import { loadModels } from '@meridian/domain';
 import { registerMonitorMetrics, ReplicationMonitor } from '@meridian/replication';
 import type { Topology } from '@meridian/topology';
 import { metricsController } from '@meridian/metrics';
@@ -98,7 +98,7 @@ export async function createMonitorApp(
     topology: t,
     rpoTargetMs: t.rpoTargetMs,
     projectorUrls: projectorUrls(t),
-    projectedTopics: AGGREGATE_TYPES.map((a) => aggregateTopic(a)),
+    projectedTopics: loadModels(t.models).aggregateTypes.map((a) => aggregateTopic(a)),
     ...(opts.sampleIntervalMs !== undefined ? { sampleIntervalMs: opts.sampleIntervalMs } : {}),
   });
   const metrics = new Registry();

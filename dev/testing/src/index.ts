@@ -7,6 +7,7 @@ export {
   LOCAL_PROJECTORS,
   LOCAL_REGIONS,
   LOCAL_REGISTRIES,
+  LOCAL_SERVICES,
   SHIPPED_TOPOLOGY,
   type LocalRegion,
   localKafka,

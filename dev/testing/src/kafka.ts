@@ -41,6 +41,17 @@ export const LOCAL_APPS = perRegion((r) => ({
   projector: `http://127.0.0.1:${portOf(r, 'projector')}`,
 }));
 
+/** The topology's own services (e.g. `inventory-service`), by name and region. */
+export const LOCAL_SERVICES: Readonly<Record<string, Partial<Record<LocalRegion, string>>>> =
+  Object.fromEntries(
+    SHIPPED_TOPOLOGY.services.map((svc) => [
+      svc.name,
+      Object.fromEntries(
+        Object.entries(svc.regions).map(([region, { port }]) => [region, `http://127.0.0.1:${port}`]),
+      ),
+    ]),
+  );
+
 /** Each region's projector read API, by region (what the replication monitor is given). */
 export const LOCAL_PROJECTORS = perRegion((r) => `http://127.0.0.1:${portOf(r, 'projector')}`);
 

@@ -8,10 +8,8 @@ import type { Document, Mutation, Operation } from '@meridian/merge';
  * takes models.
  */
 export interface WriteStep<
-  P extends { readonly type: MeridianEvent['type'] } = { readonly type: MeridianEvent['type'] } & Record<
-    string,
-    unknown
-  >,
+  // A team's event types are strings (their names are not among the contract's generated ones).
+  P extends { readonly type: string } = { readonly type: string } & Record<string, unknown>,
 > {
   mutation: (view: Document, origin: string) => Mutation;
   payload: (op: Operation) => P;

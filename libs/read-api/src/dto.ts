@@ -13,7 +13,13 @@ export interface AggregateView {
   aggregateType: string;
   aggregateId: string;
   region: string;
+  /** Per merge field, its merged value under the field's rule (the generic shape). */
   state: Record<string, FieldView>;
+  /**
+   * The state in the model's read shape (`DefinedAggregate.read`: plain values, keyed parts as
+   * `{ member: value }`), when the projector serves the type's model.
+   */
+  view?: Record<string, unknown>;
   version: VersionVector;
   digest: string;
   updatedAtMs: number;

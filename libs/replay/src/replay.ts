@@ -1,11 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { AGGREGATE_TYPES, ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
-import { profileModel } from '@meridian/domain';
+import { ConfluentSchemaRegistry, EventSerde, type MeridianEvent } from '@meridian/contract';
+import { loadModels, type ModelSet } from '@meridian/domain';
 import { sourceTopicPattern } from '@meridian/topology';
 import {
-  type AggregateModel,
   DEFAULT_MAX_FORWARD_SKEW_MS,
   engineBatchLoop,
   type Poison,
@@ -59,7 +58,8 @@ export interface ReplayOptions {
   exportNdjson?: string;
   exportAvroDir?: string;
   onProgress?: (p: ReplayProgress) => void;
-  models?: readonly AggregateModel[];
+  /** The aggregate models to fold with (the live projectors' MODELS); default the built-in profile. */
+  models?: ModelSet;
   /** The projectors' MAX_FORWARD_SKEW_MS (default the same default): the same records are refused. */
   maxForwardSkewMs?: number;
   /** Which topics hold the history; default every local and mirrored aggregate topic of the region. */
@@ -95,6 +95,10 @@ async function openTarget(store: ProjectionStore, o: ReplayOptions): Promise<voi
   }
 }
 
+function modelsOf(o: ReplayOptions): ModelSet {
+  return o.models ?? loadModels(['profile']);
+}
+
 /** Where the history of each source partition starts and ends (`topic:partition` → offset). */
 interface HistoryRange {
   start: Map<string, bigint>;
@@ -108,7 +112,7 @@ async function historyRange(kafka: Kafka, o: ReplayOptions): Promise<HistoryRang
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const pattern = o.topics ?? sourceTopicPattern(AGGREGATE_TYPES);
+    const pattern = o.topics ?? sourceTopicPattern(modelsOf(o).aggregateTypes);
     const topics = (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
     const start = new Map<string, bigint>();
     const end = new Map<string, bigint>();
@@ -171,8 +175,11 @@ function replayEngine(
   return new ProjectionEngine({
     region: o.region,
     store,
-    serde: new EventSerde({ registry: new ConfluentSchemaRegistry({ url: o.registryUrl }) }),
-    models: o.models ?? [profileModel],
+    serde: new EventSerde({
+      registry: new ConfluentSchemaRegistry({ url: o.registryUrl }),
+      readers: modelsOf(o).schemas,
+    }),
+    models: modelsOf(o).models,
     deadLetter: { send: async (p) => report(p) },
     // The live projector's rule, from each record alone: replay dead-letters what it dead-lettered.
     maxForwardSkewMs: o.maxForwardSkewMs ?? DEFAULT_MAX_FORWARD_SKEW_MS,

@@ -21,11 +21,18 @@ const ROOT = join(__dirname, '..', '..', '..');
  * store lib and the libs it loads once (no type check; tsc covers that) and point their
  * `@meridian/...` imports at them.
  */
-const LIBS = ['store', 'merge', 'domain', 'errors'];
+const LIBS = ['store', 'merge', 'domain', 'errors', 'contract', 'topology'];
+
+/** `.ts` files under `dir`, relative to it (the contract lib keeps its generated code in a folder). */
+function sources(dir: string, sub = ''): string[] {
+  return readdirSync(join(dir, sub), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(dir, join(sub, e.name)) : [join(sub, e.name)],
+  );
+}
 
 function transpileLibs(out: string): string {
   for (const lib of LIBS.map((l) => `libs/${l}/src`)) {
-    for (const f of readdirSync(join(ROOT, lib))) {
+    for (const f of sources(join(ROOT, lib))) {
       if (
         !f.endsWith('.ts') ||
         f.endsWith('.spec.ts') ||

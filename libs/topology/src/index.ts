@@ -7,6 +7,7 @@ export type {
   MirrorPlacement,
   MirrorSettings,
   Region,
+  ServiceApp,
   Topology,
   WanSettings,
 } from './model';

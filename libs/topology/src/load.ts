@@ -56,7 +56,9 @@ export function loadTopology(
     const r = shifted as { mirror?: Record<string, unknown> };
     r.mirror = { ...(r.mirror ?? {}), placement };
   }
-  return parseTopology(shifted, path);
+  const t = parseTopology(shifted, path);
+  // Model modules are named relative to the repository: every process resolves them the same.
+  return { ...t, models: t.models.map((m) => (m.startsWith('.') ? resolve(repoRoot, m) : m)) };
 }
 
 /** `MERIDIAN_MIRROR_PLACEMENT` (`target` or `source`), overriding the topology's; undefined when unset. */
@@ -144,6 +146,15 @@ export function parseTopology(raw: unknown, source = 'topology'): Topology {
     ['gateway.port', t.gateway?.port],
     ['wan.controlPort', t.wan?.controlPort],
   ];
+  const serviceNames = new Set<string>();
+  t.services.forEach((svc, i) => {
+    if (serviceNames.has(svc.name)) problems.push(`services.${i}.name: "${svc.name}" appears twice`);
+    serviceNames.add(svc.name);
+    for (const [region, { port: p }] of Object.entries(svc.regions)) {
+      if (!names.has(region)) problems.push(`services.${i}.regions.${region}: unknown region`);
+      globalPorts.push([`services.${i}.regions.${region}.port`, p]);
+    }
+  });
   for (const [field, p] of globalPorts) {
     if (p === undefined) continue;
     const owner = ports.get(p);

@@ -107,8 +107,27 @@ export const FailoverSchema = z.object({
   order: z.array(regionName).optional(),
 });
 
+/**
+ * A team's own service, started per region beside Meridian's by `meridian local up`: a Node script
+ * (built on the public packages) given the region's Kafka, registry, projector and WAN targets.
+ */
+export const ServiceSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a service name is lower-case letters, digits and dashes'),
+  /** The built entry point, relative to the repository root, e.g. `dist/apps/inventory-service/src/main.js`. */
+  script: z.string().min(1),
+  /** The regions it runs in, and its HTTP port in each. */
+  regions: z.record(regionName, z.object({ port })),
+});
+
 export const TopologySchema = z.object({
   name: z.string().min(1),
+  /**
+   * The aggregate models this topology's projectors, replays and monitor serve: built-in names
+   * (`profile`) or module paths relative to the repository root (a module exporting `model`, the
+   * result of `defineAggregate`). Adding a type needs no change to Meridian's code.
+   */
+  models: z.array(z.string().min(1)).min(1).default(['profile']),
+  services: z.array(ServiceSchema).default([]),
   /** RPO target of every flow (Phase A: 60 000 ms; Phase B: 100 ms); the monitor flags breaches. */
   rpoTargetMs: z.number().int().min(1).default(60_000),
   /** The global replication monitor (HTTP); optional. */
@@ -148,6 +167,7 @@ export const TopologySchema = z.object({
 });
 
 export type Region = z.infer<typeof RegionSchema>;
+export type ServiceApp = z.infer<typeof ServiceSchema>;
 export type Flow = z.infer<typeof FlowSchema>;
 export type MirrorSettings = z.infer<typeof MirrorSchema>;
 export type MirrorPlacement = MirrorSettings['placement'];

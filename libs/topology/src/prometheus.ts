@@ -30,6 +30,8 @@ export function renderPrometheusConfig(t: Topology, rulesFile = 'rules.yml'): st
   };
   perRegion('profile-service', (r) => r.profileService?.port);
   perRegion('projector', (r) => r.projector?.port);
+  // A team's own services: their publisher metrics (publish outcomes, acknowledgement latency).
+  for (const svc of t.services) perRegion(svc.name, (r) => svc.regions[r.name]?.port);
   if (t.monitor)
     jobs.push({ job_name: 'replication-monitor', static_configs: [target(t.monitor.port, 'global')] });
   if (t.gateway) jobs.push({ job_name: 'gateway', static_configs: [target(t.gateway.port, 'global')] });

@@ -92,7 +92,7 @@ describe('Prometheus renders', () => {
   it('scrapes every process of the topology, labelled by region, and takes its thresholds from it', () => {
     const t = loadTopology('active-active', repoRoot, AS_SHIPPED);
     const config = renderPrometheusConfig(t);
-    for (const port of [18090, 28090, 31090, 18070, 28070, 31070, 19100, 18000])
+    for (const port of [18090, 28090, 31090, 18070, 28070, 31070, 18091, 28091, 31091, 19100, 18000])
       expect(config).toContain(`127.0.0.1:${port}`);
     const rules = renderAlertRules({ ...t, rpoTargetMs: 250 });
     expect(rules).toContain('(meridian_rpo_seconds) > 0.25');
