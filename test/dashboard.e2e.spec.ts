@@ -6,7 +6,13 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { LocalPaths, LocalStack } from '@meridian/local';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
-import { artifactPath, launchBrowser, type PageDocument, localUp } from '@meridian/testing';
+import {
+  artifactPath,
+  launchBrowser,
+  type PageDocument,
+  localUp,
+  REVIVE_TIMEOUT_MS,
+} from '@meridian/testing';
 
 // Evaluated in the page (puppeteer serialises these callbacks), typed without the DOM library.
 declare const document: PageDocument;
@@ -56,7 +62,7 @@ describe('the dashboard in a browser', () => {
   describe('a region outage', () => {
     afterAll(async () => {
       await localUp('active-active'); // the dead region comes back
-    });
+    }, REVIVE_TIMEOUT_MS);
 
     it('shows the killed region down within a few seconds, the others up, its flows stale', async () => {
       const killedAt = Date.now();

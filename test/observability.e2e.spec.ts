@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { LocalPaths, LocalStack } from '@meridian/local';
 import { probeCounts, prometheusVector, type SlaFigures } from '@meridian/sla';
 import { findRepoRoot, loadTopology } from '@meridian/topology';
-import { localUp, waitFor } from '@meridian/testing';
+import { REVIVE_TIMEOUT_MS, localUp, waitFor } from '@meridian/testing';
 
 const repoRoot = findRepoRoot();
 const t = loadTopology('active-active', repoRoot);
@@ -93,7 +93,7 @@ describe('Prometheus for the topology', () => {
     afterAll(async () => {
       await setProbeRate(0).catch(() => undefined);
       await localUp('active-active'); // the dead region comes back
-    });
+    }, REVIVE_TIMEOUT_MS);
 
     it("fires RegionDown for its processes and FlowStale for its flows within the rules' windows, and nothing for the others; `meridian sla` shows the region's budget spent and the whole holding", async () => {
       const probesFrom = Date.now();

@@ -6,7 +6,7 @@
  */
 import { LocalPaths, LocalStack } from '@meridian/local';
 import { loadTopology, findRepoRoot } from '@meridian/topology';
-import { localUp, regionOutage, runDrill } from '@meridian/testing';
+import { REVIVE_TIMEOUT_MS, localUp, regionOutage, runDrill } from '@meridian/testing';
 
 const repoRoot = findRepoRoot();
 const t = loadTopology('active-active', repoRoot);
@@ -15,7 +15,7 @@ const stack = new LocalStack(new LocalPaths(repoRoot), { info: () => {}, warn: (
 describe('Phase B failover drill through the gateway', () => {
   afterAll(async () => {
     await localUp('active-active'); // the dead region comes back
-  });
+  }, REVIVE_TIMEOUT_MS);
 
   it('keeps accepting writes through the other regions when one region dies', async () => {
     const result = await runDrill({

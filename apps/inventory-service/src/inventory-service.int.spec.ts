@@ -85,9 +85,9 @@ describe('inventory-service in three regions (real Kafka, MirrorMaker 2, project
       sku,
       (v) => {
         const res = (v.view?.reservations ?? {}) as Record<string, { quantity: number }>;
-        return res['res-a']?.quantity === 4 && Object.values(v.version).reduce((a, b) => a + b, 0) === 10;
+        return res['res-a']?.quantity === 4 && Object.values(v.version).reduce((a, b) => a + b, 0) === 12;
       },
-      'all ten events applied, res-a held with 4',
+      'all twelve events applied, res-a held with 4',
     );
 
     // One state: the same digest and read shape in every region, the rules' outcome.

@@ -31,7 +31,7 @@ export {
   type DrillResult,
   type DrillWrite,
 } from './drill';
-export { ensurePrimary, localUp, meridian, quorumVia } from './stack';
+export { ensurePrimary, localUp, meridian, quorumVia, REVIVE_TIMEOUT_MS } from './stack';
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';
 export { TEST_PORT_OFFSET, testTopologyEnv, useTestTopology } from './test-topology';
 export { artifactPath, chromiumPath, launchBrowser, type PageDocument, type PageElement } from './browser';

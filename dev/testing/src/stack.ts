@@ -12,6 +12,13 @@ export function meridian(...args: string[]): void {
   execFileSync('node', [join(findRepoRoot(), 'bin', 'meridian.js'), ...args], { stdio: 'inherit' });
 }
 
+/**
+ * How long a test hook may take to bring a killed region back with `localUp`: 59 s on a quiet
+ * machine, over 180 s (jest's per-hook default here) seen in CI with Prometheus, probes and the
+ * other regions busy.
+ */
+export const REVIVE_TIMEOUT_MS = 360_000;
+
 /** `meridian local up`: starts whatever of the topology is not running (infra and apps), and waits. */
 export async function localUp(topology: string): Promise<void> {
   await run('node', [join(findRepoRoot(), 'bin', 'meridian.js'), 'local', 'up', '--topology', topology], {

@@ -1,4 +1,4 @@
-import { MeridianError } from '@meridian/errors';
+import { MeridianError, retry } from '@meridian/errors';
 import type { AggregateView, DigestPageView, DigestView, DocumentView, PositionsView } from './dto';
 
 /** The projector could not be asked (`READ_API_UNAVAILABLE`, retriable) or refused (`READ_API_ERROR`). */
@@ -86,8 +86,16 @@ export class ReadApiClient {
 
   private async fetch(path: string, headers: Record<string, string> = {}): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
+    const once = () => fetch(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     try {
-      return await fetch(url, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      // A GET is safe to send again. Once, at once, and only when the connection failed under it:
+      // a pooled keep-alive connection the server closed while this process's event loop was busy
+      // (seen in CI: "other side closed" after a blocking child process). Timeouts are not retried.
+      return await retry(once, {
+        maxAttempts: 2,
+        initialDelayMs: 1,
+        retriable: (e) => !isTimeout(e),
+      });
     } catch (e) {
       throw new ReadApiError('READ_API_UNAVAILABLE', `GET ${url}: ${(e as Error).message}`, {
         retriable: true,
@@ -108,6 +116,11 @@ export class ReadApiClient {
     }
     return (await res.json()) as T;
   }
+}
+
+function isTimeout(e: unknown): boolean {
+  const name = (e as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 function aggregatePath(type: string, id: string): string {

@@ -7,6 +7,8 @@ describe('ReadApiClient', () => {
   let server: Server;
   let base: string;
   const seen: { url: string; ifNoneMatch?: string }[] = [];
+  let flaky = 0;
+  let slow = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -26,6 +28,16 @@ describe('ReadApiClient', () => {
         return send(200, { items: [{ aggregateId: 'b', digest: 'x' }] });
       if (req.url === '/digest?type=profile') return send(200, { digest: 'p' });
       if (req.url === '/positions') return send(503, { message: 'starting' });
+      // The first request on this path finds its connection closed under it; the next is answered.
+      if (req.url === '/aggregates/profile/flaky') {
+        flaky += 1;
+        if (flaky === 1) return req.socket.destroy();
+        return send(200, { aggregateId: 'flaky' });
+      }
+      if (req.url === '/aggregates/profile/slow') {
+        slow += 1;
+        return; // never answers
+      }
       if (req.url?.startsWith('/aggregates/profile/bad')) return send(400, { message: 'id must be' });
       return send(404, { message: 'none' });
     });
@@ -33,6 +45,14 @@ describe('ReadApiClient', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise((r) => server.close(r)));
+
+  it('sends a GET again once when its connection closed under it, never after a timeout', async () => {
+    const c = new ReadApiClient(base, { timeoutMs: 300 });
+    expect(await c.aggregate('profile', 'flaky')).toMatchObject({ aggregateId: 'flaky' });
+    expect(flaky).toBe(2);
+    await expect(c.aggregate('profile', 'slow')).rejects.toMatchObject({ code: 'READ_API_UNAVAILABLE' });
+    expect(slow).toBe(1);
+  });
 
   it('encodes ids into the path and reads views; a 404 is no view', async () => {
     const c = new ReadApiClient(base);
