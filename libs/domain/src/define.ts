@@ -325,18 +325,26 @@ function compileToOperation(
     e.member === undefined ? partOf(ev) : partName(partOf(ev), ev[e.member]);
   switch (e.op) {
     case 'set': {
+      // Resolved once: which declared registers exist and their kind (no lookup chain per event).
+      const kinds = new Map<string, 'lww.set' | 'mv.set'>();
+      for (const [name, r] of Object.entries(d.state))
+        if (r.rule === 'lww' || r.rule === 'mv') kinds.set(name, r.rule === 'lww' ? 'lww.set' : 'mv.set');
+      const fixed = typeof e.state === 'string' ? e.state : undefined;
+      const from = typeof e.state === 'string' ? '' : e.state.from;
+      const member = e.member;
       return (ev) => {
+        const part = fixed ?? String(ev[from]);
+        const kind = kinds.get(part);
+        if (kind === undefined)
+          throw new ModelDefinitionError(`${ev.type}: ${part} is not a register of the model`);
         const env = ev.envelope;
-        const rule = stateOf(d, partOf(ev))?.rule;
-        if (rule !== 'lww' && rule !== 'mv')
-          throw new ModelDefinitionError(`${ev.type}: ${partOf(ev)} is not a register of the model`);
         return {
           eventId: env.eventId,
           origin: env.hlc.nodeId,
           seq: env.seq,
           hlc: env.hlc,
-          kind: rule === 'lww' ? 'lww.set' : 'mv.set',
-          field: stateName(ev),
+          kind,
+          field: member === undefined ? part : partName(part, ev[member]),
           value: valueFrom(e.value, ev),
           observed: env.observed,
         };
