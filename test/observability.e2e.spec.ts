@@ -31,6 +31,8 @@ describe('Prometheus for the topology', () => {
   it('scrapes every service, projector, the monitor and the gateway, all up', async () => {
     const expected = [
       ...t.regions.flatMap((r) => [`profile-service/${r.name}`, `projector/${r.name}`]),
+      // The topology's own services (the inventory service), where they run.
+      ...t.services.flatMap((svc) => Object.keys(svc.regions).map((region) => `${svc.name}/${region}`)),
       'replication-monitor/global',
       'gateway/global',
     ].sort();

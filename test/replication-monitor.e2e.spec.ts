@@ -251,5 +251,7 @@ describe('replication monitor (real brokers, real MirrorMaker 2)', () => {
       () => monitor.atRisk('eu').every((f) => !f.stale && f.aggregates.every((a) => a.topic !== topic)),
       { timeoutMs: 90_000, description: 'nothing of the topic at risk for eu once mirrored' },
     );
-  });
+    // Its waits' deadlines, a broker revival and a MirrorMaker 2 restart add up to more than jest's
+    // default (CI took over 180 s); each wait keeps its own deadline.
+  }, 420_000);
 });

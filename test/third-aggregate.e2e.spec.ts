@@ -108,6 +108,16 @@ describe('a third aggregate type by configuration alone (real Kafka, MirrorMaker
     );
     expect(view.view).toMatchObject({ items: ['i-1', 'i-2'], priority: { 'i-1': ['high', 'low'] } });
     expect(['Birthday', 'Anniversaire']).toContain(view.view?.name);
+    // The LWW rule decided the name; the conflict feed keeps the loser, with origins, HLCs and why.
+    const feed = await projector.client.conflicts('wishlist', id);
+    expect(feed?.conflicts).toHaveLength(1);
+    const [name] = feed!.conflicts;
+    expect(name).toMatchObject({ field: 'name', winner: { value: view.view?.name } });
+    expect(name!.losers.map((l) => l.value)).toEqual(
+      ['Birthday', 'Anniversaire'].filter((n) => n !== view.view?.name),
+    );
+    expect(name!.winner.origin).not.toBe(name!.losers[0]!.origin);
+    expect(name!.reason).toMatch(/wall clock|node id|value/);
 
     // The monitor measures the new type's flows and the projection of it (no lag once applied).
     const topology = { ...SHIPPED_TOPOLOGY, models: MODELS };

@@ -22,7 +22,13 @@ import {
   waitFor,
 } from '@meridian/testing';
 import type { TestStore } from './stores';
-import { type AggregateView, type DigestView, type PositionsView, ReadApiClient } from '@meridian/read-api';
+import {
+  type AggregateView,
+  type ConflictsView,
+  type DigestView,
+  type PositionsView,
+  ReadApiClient,
+} from '@meridian/read-api';
 
 export const REGION = 'us-east' as const;
 export const REGISTRY_URL = LOCAL_REGISTRIES[REGION];
@@ -80,6 +86,11 @@ export class ProjectorClient {
   /** `undefined` when the projector holds nothing for the aggregate (404). */
   aggregate(type: string, id: string): Promise<AggregateView | undefined> {
     return this.api.aggregate(type, id);
+  }
+
+  /** The aggregate's LWW conflicts; `undefined` when the projector holds nothing for it. */
+  conflicts(type: string, id: string): Promise<ConflictsView | undefined> {
+    return this.api.conflicts(type, id);
   }
 
   async healthy(): Promise<boolean> {

@@ -95,6 +95,17 @@ describe('inventory-service in three regions (real Kafka, MirrorMaker 2, project
     const [first] = views as [AggregateView];
     for (const v of views) expect(v.view).toEqual(first.view);
     expect(['Kettle (us-east)', 'Kettle (us-west)', 'Kettle (eu)']).toContain(first.view?.title);
+    // The conflict feed: the same in every region; a title conflict names the read's winner.
+    const feeds = await Promise.all(REGIONS.map((r) => projector(r).conflicts('inventory', sku)));
+    expect(new Set(feeds.map((f) => JSON.stringify(f?.conflicts))).size).toBe(1);
+    const title = feeds[0]?.conflicts.find((c) => c.field === 'title');
+    if (title) {
+      expect(title.winner.value).toBe(first.view?.title);
+      for (const l of title.losers)
+        expect(['Kettle (us-east)', 'Kettle (us-west)', 'Kettle (eu)']).toContain(l.value);
+    }
+    const metrics = await (await fetch(`${LOCAL_APPS['us-west'].projector}/metrics`)).text();
+    expect(metrics).toMatch(/^meridian_projector_lww_conflicts\{region="us-west"\} \d+$/m);
     const read = await ok('us-west', 'GET', `/items/${sku}`);
     expect(read).toMatchObject({
       sku,

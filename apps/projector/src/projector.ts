@@ -21,7 +21,7 @@ import {
 import { deadLetterTopic } from '@meridian/topology';
 import type { ProjectorConfig } from './config';
 import { FailpointStore, PROJECTOR_FAILPOINTS } from './failpoint-store';
-import { counter } from '@meridian/metrics';
+import { counter, gauge } from '@meridian/metrics';
 import { applySpans, type Tracer } from '@meridian/tracing';
 
 export function storeConfig(c: ProjectorConfig): StoreConfig {
@@ -100,6 +100,18 @@ export class Projector {
       name: 'meridian_projector_stale_epoch_events_total',
       help: 'Events whose writer epoch is older than one already seen (Phase A fencing).',
       labelNames: ['region', 'origin'],
+    });
+    // Read from the store at each scrape: a function of the state, equal in every converged region.
+    const store = this.store;
+    gauge(metrics, {
+      name: 'meridian_projector_lww_conflicts',
+      help: 'LWW registers holding concurrent writes the rule decided (GET /aggregates/:type/:id/conflicts lists them).',
+      labelNames: ['region'],
+      async collect() {
+        // A store that cannot answer now keeps the last value: the scrape of everything else goes on.
+        const stats = await store.stats().catch(() => undefined);
+        if (stats) this.set({ region: config.REGION }, stats.lwwConflicts);
+      },
     });
     this.positionAheadOfLog = counter(metrics, {
       name: 'meridian_projector_position_ahead_of_log_total',

@@ -12,10 +12,11 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { aggregateIdProblem, aggregateTypeProblem } from '@meridian/domain';
-import { type Document, documentVersion, readDocument } from '@meridian/merge';
+import { type Document, documentVersion, lwwConflicts, readDocument } from '@meridian/merge';
 import { Projector } from './projector';
 import type {
   AggregateView,
+  ConflictsView,
   DigestPageView,
   DigestView,
   DocumentView,
@@ -63,6 +64,19 @@ export class ReadController {
       updatedAtMs: stored.updatedAtMs,
     };
     res.json(view);
+  }
+
+  /** The aggregate's LWW conflicts (concurrent writes the rule decided), the same in every region. */
+  @Get('aggregates/:type/:id/conflicts')
+  async conflicts(@Param('type') type: string, @Param('id') id: string): Promise<ConflictsView> {
+    const stored = await this.load(type, id);
+    return {
+      aggregateType: type,
+      aggregateId: id,
+      region: this.projector.config.REGION,
+      digest: stored.digest,
+      conflicts: lwwConflicts(stored.state as Document),
+    };
   }
 
   /** The raw merge document (dots and causal context): what writers need to build removes. */

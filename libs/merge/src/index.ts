@@ -83,6 +83,13 @@ export {
 } from './lww-map';
 export { applyOp, applyOps, DocumentDraft } from './apply';
 export {
+  countLwwConflicts,
+  lwwConflicts,
+  type LwwConflict,
+  type LwwConflictReason,
+  type LwwWrite,
+} from './conflicts';
+export {
   documentEmpty,
   isKeyedOrigin,
   mergeDocuments,

@@ -10,6 +10,7 @@ import {
 import type { AggregateModel } from '@meridian/domain';
 import {
   compareHlc,
+  countLwwConflicts,
   DocumentDraft,
   type Document,
   type Hlc,
@@ -234,13 +235,13 @@ export class ProjectionEngine {
       state: fold.docs.get(k)!,
       updatedAtMs: nowMs,
     }));
-    const { applied, duplicates } = fold;
+    const { applied, duplicates, lwwConflicts } = fold;
     const poison = c.poison;
     try {
       await this.o.store.commit({
         documents,
         positions: [{ ...position, expectedNextOffset: prev?.nextOffset ?? null }],
-        counters: { applied, duplicates, deadLettered: poison.length },
+        counters: { applied, duplicates, deadLettered: poison.length, lwwConflicts },
       });
     } catch (e) {
       if (e instanceof StoreError && e.code === 'POSITION_CONFLICT') {
@@ -421,8 +422,15 @@ export class ProjectionEngine {
     const h = highest === undefined ? undefined : hlcToString(highest);
     const lastHlc = h !== undefined && (lastHlcBefore === undefined || h > lastHlcBefore) ? h : lastHlcBefore;
     const docs = new Map<string, Document>();
-    for (const k of changed.keys()) docs.set(k, drafts.get(k)!.result());
-    return { docs, changed, applied, duplicates, lastHlc };
+    // Registers in conflict opened minus resolved by this batch: the store keeps the running total.
+    let lwwConflicts = 0;
+    for (const k of changed.keys()) {
+      const doc = drafts.get(k)!.result();
+      docs.set(k, doc);
+      const before = loaded.get(k)?.state as Document | undefined;
+      lwwConflicts += countLwwConflicts(doc) - (before ? countLwwConflicts(before) : 0);
+    }
+    return { docs, changed, applied, duplicates, lastHlc, lwwConflicts };
   }
 
   /** The one classification of a failure to decode or apply a record: its code, and whether it may pass. */

@@ -13,6 +13,7 @@ import {
   type Document,
   documentEmpty,
   HybridLogicalClock,
+  lwwConflicts,
   readField,
 } from '@meridian/merge';
 import { createProjectionStore, type ProjectionStore } from '@meridian/store';
@@ -115,6 +116,22 @@ describe('ProjectionEngine', () => {
     expect(await store.positions()).toMatchObject([
       { topic: 'meridian.profile', partition: 0, nextOffset: '2', sourceRegion: 'us-east' },
     ]);
+  });
+
+  it('counts the registers holding concurrent writes in the store, once, whatever is delivered again', async () => {
+    // Two writers that have not seen each other set the same field: the rule decides, the store counts.
+    const east = await recordsFor(serde, 'pc', [profileSteps.setField('email', 'a@x')], 0, 'us-east');
+    const eu = await recordsFor(serde, 'pc', [profileSteps.setField('email', 'b@x')], 0, 'eu');
+    await engine.applyBatch('meridian.profile', 0, east);
+    expect((await store.stats()).lwwConflicts).toBe(0);
+    await engine.applyBatch('eu.meridian.profile', 0, eu);
+    await engine.applyBatch('us-west.meridian.profile', 0, [...east, ...eu]); // mirrored again
+    expect((await store.stats()).lwwConflicts).toBe(1);
+    const doc = (await store.getDocument('profile', 'pc'))!.state as Document;
+    const [c] = lwwConflicts(doc);
+    expect(c?.field).toBe('email');
+    expect([c?.winner.value, c?.losers[0]?.value].sort()).toEqual(['a@x', 'b@x']);
+    expect(readField(doc, 'email')?.lww).toBe(c?.winner.value);
   });
 
   it('skips records below the stored offset (redelivery after a crash) and counts mirrored duplicates', async () => {

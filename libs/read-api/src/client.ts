@@ -1,5 +1,12 @@
 import { MeridianError, retry } from '@meridian/errors';
-import type { AggregateView, DigestPageView, DigestView, DocumentView, PositionsView } from './dto';
+import type {
+  AggregateView,
+  ConflictsView,
+  DigestPageView,
+  DigestView,
+  DocumentView,
+  PositionsView,
+} from './dto';
 
 /** The projector could not be asked (`READ_API_UNAVAILABLE`, retriable) or refused (`READ_API_ERROR`). */
 export class ReadApiError extends MeridianError<'READ_API_UNAVAILABLE' | 'READ_API_ERROR'> {
@@ -72,6 +79,11 @@ export class ReadApiClient {
     });
     const qs = q.size > 0 ? `?${q}` : '';
     return (await this.get<DigestPageView>(`/digest/${encodeURIComponent(type)}${qs}`))!;
+  }
+
+  /** The aggregate's LWW conflicts; `undefined` if the region holds nothing for it (404). */
+  async conflicts(type: string, id: string): Promise<ConflictsView | undefined> {
+    return this.get<ConflictsView>(`${aggregatePath(type, id)}/conflicts`, true);
   }
 
   async positions(): Promise<PositionsView> {

@@ -1,4 +1,4 @@
-import type { Document, FieldView, VersionVector } from '@meridian/merge';
+import type { Document, FieldView, LwwConflict, VersionVector } from '@meridian/merge';
 import type { EpochTrackerStats } from '@meridian/projector';
 import type { AggregateDigest, SourcePosition, StoreStats } from '@meridian/store';
 
@@ -23,6 +23,19 @@ export interface AggregateView {
   version: VersionVector;
   digest: string;
   updatedAtMs: number;
+}
+
+/**
+ * `GET /aggregates/:type/:id/conflicts`: the LWW registers of the aggregate holding concurrent
+ * writes — both (all) values, their origins and HLCs, the winner and why. Read from the merged state,
+ * so every region holding the same events answers the same; a write that saw them all clears it.
+ */
+export interface ConflictsView {
+  aggregateType: string;
+  aggregateId: string;
+  region: string;
+  digest: string;
+  conflicts: LwwConflict[];
 }
 
 /** `GET /aggregates/:type/:id/document`: the raw merge document, which writers build removes on. */

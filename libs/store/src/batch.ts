@@ -35,11 +35,12 @@ export interface PreparedBatch {
   counters: [CounterName, number][];
 }
 
-export type CounterName = 'applied' | 'dead_lettered' | 'duplicates';
+export type CounterName = 'applied' | 'dead_lettered' | 'duplicates' | 'lww_conflicts';
 export const COUNTER_NAMES: Record<keyof StoreCounters, CounterName> = {
   applied: 'applied',
   deadLettered: 'dead_lettered',
   duplicates: 'duplicates',
+  lwwConflicts: 'lww_conflicts',
 };
 
 // Tabs and newlines would make the state-digest lines ambiguous; NUL cannot be stored in PostgreSQL.
@@ -171,8 +172,11 @@ export function prepareBatch(batch: BatchCommit): PreparedBatch {
   for (const [field, name] of Object.entries(COUNTER_NAMES) as [keyof StoreCounters, CounterName][]) {
     const n = batch.counters?.[field];
     if (n === undefined || n === 0) continue;
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new InvalidBatchError(`counters.${field} must be a non-negative safe integer, got ${String(n)}`);
+    const signed = field === 'lwwConflicts';
+    if (!Number.isSafeInteger(n) || (!signed && n < 0))
+      throw new InvalidBatchError(
+        `counters.${field} must be a ${signed ? '' : 'non-negative '}safe integer, got ${String(n)}`,
+      );
     counters.push([name, n]);
   }
   return { documents, positions, counters };

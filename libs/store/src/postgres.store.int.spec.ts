@@ -192,7 +192,13 @@ describe('PostgresProjectionStore', () => {
       results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason),
     ).toEqual([expect.objectContaining({ code: 'STORE_LOCKED' }), expect.anything(), expect.anything()]);
     // The migration itself was not disturbed by the race.
-    expect(await writer?.stats()).toEqual({ applied: 0, deadLettered: 0, duplicates: 0, aggregates: 0 });
+    expect(await writer?.stats()).toEqual({
+      applied: 0,
+      deadLettered: 0,
+      duplicates: 0,
+      lwwConflicts: 0,
+      aggregates: 0,
+    });
   });
 
   function terminateLockSession(schema: string): Promise<unknown> {

@@ -75,6 +75,8 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     );
     CREATE TABLE ${s}.counters (name text PRIMARY KEY, value bigint NOT NULL);
     INSERT INTO ${s}.counters (name, value) VALUES ('applied', 0), ('dead_lettered', 0), ('duplicates', 0);`,
+  // Registers in conflict (see StoreCounters.lwwConflicts); a store built before counts from 0.
+  (s) => `INSERT INTO ${s}.counters (name, value) VALUES ('lww_conflicts', 0) ON CONFLICT (name) DO NOTHING;`,
 ];
 
 const NETWORK_CODES = new Set([
@@ -705,6 +707,7 @@ export class PostgresProjectionStore implements ProjectionStore {
       applied: v.get('applied') ?? 0,
       deadLettered: v.get('dead_lettered') ?? 0,
       duplicates: v.get('duplicates') ?? 0,
+      lwwConflicts: v.get('lww_conflicts') ?? 0,
       aggregates: v.get('aggregates') ?? 0,
     };
   }

@@ -61,6 +61,8 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO counters (name, value) VALUES ('applied', 0), ('dead_lettered', 0), ('duplicates', 0);`,
   // `writer`: the store object that holds the writer lock (see writer.ts).
   `CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Registers in conflict (see StoreCounters.lwwConflicts); a store built before counts from 0.
+  `INSERT INTO counters (name, value) VALUES ('lww_conflicts', 0);`,
 ];
 
 type Row = Record<string, unknown>;
@@ -350,6 +352,7 @@ export class SqliteProjectionStore implements ProjectionStore {
         applied: c.get('applied') ?? 0,
         deadLettered: c.get('dead_lettered') ?? 0,
         duplicates: c.get('duplicates') ?? 0,
+        lwwConflicts: c.get('lww_conflicts') ?? 0,
         aggregates: n,
       };
     } catch (e) {

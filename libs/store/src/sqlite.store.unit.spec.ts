@@ -46,7 +46,7 @@ describe('SqliteProjectionStore', () => {
     await a.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     raw.close();
     const b = new SqliteProjectionStore({ kind: 'sqlite', file });
     await b.init();

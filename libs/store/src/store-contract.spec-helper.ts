@@ -121,7 +121,13 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
     }
 
     it('init is idempotent and keeps what was committed', async () => {
-      expect(await store.stats()).toEqual({ applied: 0, deadLettered: 0, duplicates: 0, aggregates: 0 });
+      expect(await store.stats()).toEqual({
+        applied: 0,
+        deadLettered: 0,
+        duplicates: 0,
+        lwwConflicts: 0,
+        aggregates: 0,
+      });
       await store.commit({ documents: [doc('profile', 'p1', { a: 1 })], positions: [pos(0, 5)] });
       await store.init();
       await store.init();
@@ -398,8 +404,10 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       await store.commit({
         documents: [],
         positions: [pos(0, 4)],
-        counters: { deadLettered: 1, applied: 0 },
+        counters: { deadLettered: 1, applied: 0, lwwConflicts: 2 },
       });
+      // The one signed counter: a batch that resolves more conflicts than it opens lowers it.
+      await store.commit({ documents: [], positions: [pos(0, 5)], counters: { lwwConflicts: -1 } });
       await expect(
         store.commit({ documents: [], positions: [pos(0, 1)], counters: { applied: 100 } }),
       ).rejects.toMatchObject({ code: 'POSITION_CONFLICT' });
@@ -408,10 +416,22 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       ).rejects.toMatchObject({
         code: 'INVALID_BATCH',
       });
-      expect(await store.stats()).toEqual({ applied: 3, deadLettered: 1, duplicates: 1, aggregates: 2 });
+      expect(await store.stats()).toEqual({
+        applied: 3,
+        deadLettered: 1,
+        duplicates: 1,
+        lwwConflicts: 1,
+        aggregates: 2,
+      });
 
       await store.truncate();
-      expect(await store.stats()).toEqual({ applied: 0, deadLettered: 0, duplicates: 0, aggregates: 0 });
+      expect(await store.stats()).toEqual({
+        applied: 0,
+        deadLettered: 0,
+        duplicates: 0,
+        lwwConflicts: 0,
+        aggregates: 0,
+      });
       expect(await store.positions()).toEqual([]);
       expect(await store.stateDigest()).toEqual(stateDigestOf([]));
       // A rebuild starts from scratch, so a lower offset is fine again.
@@ -429,6 +449,7 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
         applied: 5_000,
         deadLettered: 0,
         duplicates: 0,
+        lwwConflicts: 0,
         aggregates: 5_000,
       });
       expect(await store.stateDigest()).toEqual(stateDigestOf(docs));

@@ -48,6 +48,12 @@ export interface StoreCounters {
   readonly applied: number;
   readonly deadLettered: number;
   readonly duplicates: number;
+  /**
+   * LWW registers holding concurrent writes, over every document (`countLwwConflicts` in
+   * `@meridian/merge`): a function of the state, so equal in every region that holds the same
+   * events. The one signed counter: a commit adds what it opened minus what it resolved.
+   */
+  readonly lwwConflicts: number;
 }
 
 /**
