@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { canonicalEncode } from '@meridian/merge';
+import { applyOps, canonicalEncode, documentEmpty, prepareLwwSet, type Operation } from '@meridian/merge';
 import { waitFor } from '@meridian/testing';
 import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec-helper';
 import { PostgresProjectionStore, SqliteProjectionStore, type ProjectionStore } from './index';
@@ -172,6 +172,35 @@ describe('PostgresProjectionStore', () => {
       await attempt();
     }
     expect((await s.getDocument('profile', 'a'))?.state).toBe(2);
+  });
+
+  it('counts the conflicts a schema built before the counter already holds, once, when it migrates', async () => {
+    const schema = newSchema();
+    const empty = documentEmpty();
+    const set = (origin: string, wallMs: number, value: string) =>
+      ({
+        eventId: `${origin}-1`,
+        origin,
+        seq: 1,
+        hlc: { wallMs, logical: 0, nodeId: origin },
+        ...prepareLwwSet(empty, 'email', value),
+      }) as Operation;
+    const a = pgStore(schema);
+    await a.init();
+    await a.commit({
+      documents: [doc('profile', 'p', applyOps(empty, [set('a.s1', 1, 'a@x'), set('b.s1', 2, 'b@x')]))],
+      positions: [pos(0, 2)],
+    });
+    await a.close();
+    // Back to the schema before the counter: no row, version 1.
+    await admin.query(`DELETE FROM "${schema}".counters WHERE name = 'lww_conflicts'`);
+    await admin.query(`UPDATE "${schema}".store_meta SET value = '1' WHERE key = 'schema_version'`);
+    for (let i = 0; i < 2; i++) {
+      const b = pgStore(schema);
+      await b.init(); // the second init finds it migrated: not counted again
+      expect((await b.stats()).lwwConflicts).toBe(1);
+      await b.close();
+    }
   });
 
   it('refuses a schema migrated by a newer version (SCHEMA_MISMATCH)', async () => {

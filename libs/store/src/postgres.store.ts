@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { checkAggregateId, checkAggregateType, checkKeys, checkPageLimit, prepareBatch } from './batch';
 import type { PreparedBatch, PreparedPosition } from './batch';
+import { countLwwConflicts, type Document } from '@meridian/merge';
 import { readStoredState } from './codec';
 import { validatePostgresConfig, type PostgresStoreConfig } from './config';
 import { StateDigestBuilder } from './digest';
@@ -78,6 +79,9 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // Registers in conflict (see StoreCounters.lwwConflicts); a store built before counts from 0.
   (s) => `INSERT INTO ${s}.counters (name, value) VALUES ('lww_conflicts', 0) ON CONFLICT (name) DO NOTHING;`,
 ];
+
+/** The schema version from which `lww_conflicts` is kept (the migration that added it). */
+const CONFLICTS_VERSION = 2;
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -405,6 +409,25 @@ export class PostgresProjectionStore implements ProjectionStore {
         );
       for (let v = version; v < MIGRATIONS.length; v++)
         await c.query((MIGRATIONS[v] as (s: string) => string)(s));
+      // A store built before conflicts were counted: count what its documents hold now, once, in
+      // pages by key (the migration's transaction keeps the count and the version together).
+      if (version > 0 && version < CONFLICTS_VERSION) {
+        let n = 0;
+        let after: [string, string] = ['', ''];
+        for (;;) {
+          const page = await c.query<{ t: string; id: string; state: string; digest: string }>(
+            `SELECT aggregate_type AS t, aggregate_id AS id, state, digest FROM ${s}.documents
+             WHERE (aggregate_type, aggregate_id) > ($1, $2) ORDER BY 1, 2 LIMIT 1000`,
+            after,
+          );
+          for (const r of page.rows)
+            n += countLwwConflicts(readStoredState(r.state, r.digest, `document ${r.t}/${r.id}`) as Document);
+          if (page.rows.length < 1000) break;
+          const last = page.rows[page.rows.length - 1]!;
+          after = [last.t, last.id];
+        }
+        await c.query(`UPDATE ${s}.counters SET value = $1 WHERE name = 'lww_conflicts'`, [n]);
+      }
       await c.query(
         `INSERT INTO ${s}.store_meta (key, value) VALUES ('schema_version', $1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

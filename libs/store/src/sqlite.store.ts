@@ -19,6 +19,7 @@ import {
   type PreparedBatch,
 } from './batch';
 import type { PreparedPosition } from './batch';
+import { countLwwConflicts, type Document } from '@meridian/merge';
 import { readStoredState } from './codec';
 import { validateSqliteConfig, type SqliteStoreConfig } from './config';
 import { StateDigestBuilder } from './digest';
@@ -66,6 +67,8 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 type Row = Record<string, unknown>;
+/** The schema version from which `lww_conflicts` is kept (the migration that added it). */
+const CONFLICTS_VERSION = 3;
 type Stmt = Database.Statement<unknown[], Row>;
 
 interface Statements {
@@ -191,6 +194,22 @@ export class SqliteProjectionStore implements ProjectionStore {
             `sqlite ${this.config.file} has schema version ${version}, newer than this library's ${MIGRATIONS.length}`,
           );
         for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
+        // A store built before conflicts were counted: count what its documents hold now, once.
+        if (version > 0 && version < CONFLICTS_VERSION) {
+          let n = 0;
+          const rows = db
+            .prepare('SELECT state, digest, aggregate_id FROM documents')
+            .iterate() as Iterable<Row>;
+          for (const r of rows)
+            n += countLwwConflicts(
+              readStoredState(
+                r.state as string,
+                r.digest as string,
+                `document ${String(r.aggregate_id)}`,
+              ) as Document,
+            );
+          db.prepare("UPDATE counters SET value = ? WHERE name = 'lww_conflicts'").run(n);
+        }
         // Inside the transaction: user_version lives in the header page, which commits with the tables.
         db.pragma(`user_version = ${MIGRATIONS.length}`);
       }).immediate();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { doc, describeStoreContract, pos } from './store-contract.spec-helper';
+import { applyOps, documentEmpty, prepareLwwSet, type Operation } from '@meridian/merge';
 import { SqliteProjectionStore } from './index';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
@@ -53,6 +54,36 @@ describe('SqliteProjectionStore', () => {
     expect((await b.positions())[0]?.nextOffset).toBe('7');
     expect(await b.stats()).toMatchObject({ applied: 1, aggregates: 1 });
     await b.close();
+  });
+
+  it('counts the conflicts a store built before the counter already holds, once, when it migrates', async () => {
+    const file = join(dir, 'conflicts-migration.db');
+    const empty = documentEmpty();
+    const set = (origin: string, wallMs: number, value: string) =>
+      ({
+        eventId: `${origin}-1`,
+        origin,
+        seq: 1,
+        hlc: { wallMs, logical: 0, nodeId: origin },
+        ...prepareLwwSet(empty, 'email', value),
+      }) as Operation;
+    const conflicted = applyOps(empty, [set('a.s1', 1, 'a@x'), set('b.s1', 2, 'b@x')]);
+    const a = new SqliteProjectionStore({ kind: 'sqlite', file });
+    await a.init();
+    await a.commit({ documents: [doc('profile', 'p', conflicted)], positions: [pos(0, 2)] });
+    await a.close();
+    // Back to the schema before the counter: no row, version 2.
+    const raw = new Database(file);
+    raw.exec("DELETE FROM counters WHERE name = 'lww_conflicts'; PRAGMA user_version = 2;");
+    raw.close();
+    const b = new SqliteProjectionStore({ kind: 'sqlite', file });
+    await b.init();
+    expect((await b.stats()).lwwConflicts).toBe(1);
+    await b.close();
+    const c = new SqliteProjectionStore({ kind: 'sqlite', file });
+    await c.init(); // migrated already: not counted again
+    expect((await c.stats()).lwwConflicts).toBe(1);
+    await c.close();
   });
 
   it('fences a writer whose lock file was removed behind its back once another takes over', async () => {
