@@ -5,9 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { applyOps, canonicalEncode, documentEmpty, prepareLwwSet, type Operation } from '@meridian/merge';
+import { canonicalEncode } from '@meridian/merge';
 import { waitFor } from '@meridian/testing';
-import { bigState, describeStoreContract, doc, pos, sampleDocuments } from './store-contract.spec-helper';
+import {
+  bigState,
+  conflictedState,
+  describeStoreContract,
+  doc,
+  pos,
+  sampleDocuments,
+} from './store-contract.spec-helper';
 import { PostgresProjectionStore, SqliteProjectionStore, type ProjectionStore } from './index';
 import { writerLockKey } from './postgres.store';
 
@@ -176,19 +183,10 @@ describe('PostgresProjectionStore', () => {
 
   it('counts the conflicts a schema built before the counter already holds, once, when it migrates', async () => {
     const schema = newSchema();
-    const empty = documentEmpty();
-    const set = (origin: string, wallMs: number, value: string) =>
-      ({
-        eventId: `${origin}-1`,
-        origin,
-        seq: 1,
-        hlc: { wallMs, logical: 0, nodeId: origin },
-        ...prepareLwwSet(empty, 'email', value),
-      }) as Operation;
     const a = pgStore(schema);
     await a.init();
     await a.commit({
-      documents: [doc('profile', 'p', applyOps(empty, [set('a.s1', 1, 'a@x'), set('b.s1', 2, 'b@x')]))],
+      documents: [doc('profile', 'p', conflictedState())],
       positions: [pos(0, 2)],
     });
     await a.close();

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { doc, describeStoreContract, pos } from './store-contract.spec-helper';
-import { applyOps, documentEmpty, prepareLwwSet, type Operation } from '@meridian/merge';
+import { conflictedState, doc, describeStoreContract, pos } from './store-contract.spec-helper';
 import { SqliteProjectionStore } from './index';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-store-'));
@@ -58,16 +57,7 @@ describe('SqliteProjectionStore', () => {
 
   it('counts the conflicts a store built before the counter already holds, once, when it migrates', async () => {
     const file = join(dir, 'conflicts-migration.db');
-    const empty = documentEmpty();
-    const set = (origin: string, wallMs: number, value: string) =>
-      ({
-        eventId: `${origin}-1`,
-        origin,
-        seq: 1,
-        hlc: { wallMs, logical: 0, nodeId: origin },
-        ...prepareLwwSet(empty, 'email', value),
-      }) as Operation;
-    const conflicted = applyOps(empty, [set('a.s1', 1, 'a@x'), set('b.s1', 2, 'b@x')]);
+    const conflicted = conflictedState();
     const a = new SqliteProjectionStore({ kind: 'sqlite', file });
     await a.init();
     await a.commit({ documents: [doc('profile', 'p', conflicted)], positions: [pos(0, 2)] });

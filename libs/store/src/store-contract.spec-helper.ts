@@ -3,7 +3,14 @@
 // so the build leaves it out; jest only runs `*.unit.spec.ts` and `*.int.spec.ts`.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { digest } from '@meridian/merge';
+import {
+  applyOps,
+  digest,
+  documentEmpty,
+  prepareLwwSet,
+  type Document,
+  type Operation,
+} from '@meridian/merge';
 import {
   documentKey,
   PositionConflictError,
@@ -521,4 +528,18 @@ export function describeStoreContract(name: string, create: () => Promise<StoreU
       });
     });
   });
+}
+
+/** A merge document whose `email` register holds two concurrent writes: one LWW conflict. */
+export function conflictedState(): Document {
+  const empty = documentEmpty();
+  const set = (origin: string, wallMs: number, value: string) =>
+    ({
+      eventId: `${origin}-1`,
+      origin,
+      seq: 1,
+      hlc: { wallMs, logical: 0, nodeId: origin },
+      ...prepareLwwSet(empty, 'email', value),
+    }) as Operation;
+  return applyOps(empty, [set('a.s1', 1, 'a@x'), set('b.s1', 2, 'b@x')]);
 }
