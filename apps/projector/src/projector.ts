@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pino, { type Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Gauge, type Registry } from 'prom-client';
 import { ConfluentSchemaRegistry, EventSerde } from '@meridian/contract';
 import { loadModels, type ModelSet } from '@meridian/domain';
 import {
@@ -46,6 +46,7 @@ export class Projector {
   readonly epochs = new EpochTracker();
   private readonly staleEpochs: Counter;
   private readonly positionAheadOfLog: Counter;
+  private readonly lwwConflicts: Gauge;
 
   constructor(
     readonly config: ProjectorConfig,
@@ -101,17 +102,12 @@ export class Projector {
       help: 'Events whose writer epoch is older than one already seen (Phase A fencing).',
       labelNames: ['region', 'origin'],
     });
-    // Read from the store at each scrape: a function of the state, equal in every converged region.
-    const store = this.store;
-    gauge(metrics, {
+    // Set from the store's counter once at start, then moved by each commit's delta: no store
+    // query per scrape.
+    this.lwwConflicts = gauge(metrics, {
       name: 'meridian_projector_lww_conflicts',
       help: 'LWW registers holding concurrent writes the rule decided (GET /aggregates/:type/:id/conflicts lists them).',
       labelNames: ['region'],
-      async collect() {
-        // A store that cannot answer now keeps the last value: the scrape of everything else goes on.
-        const stats = await store.stats().catch(() => undefined);
-        if (stats) this.set({ region: config.REGION }, stats.lwwConflicts);
-      },
     });
     this.positionAheadOfLog = counter(metrics, {
       name: 'meridian_projector_position_ahead_of_log_total',
@@ -133,6 +129,7 @@ export class Projector {
   async start(): Promise<void> {
     await this.producer.connect();
     const positions = await this.engine.start();
+    this.lwwConflicts.set({ region: this.config.REGION }, (await this.store.stats()).lwwConflicts);
     this.log.info({ positions: positions.length }, 'resuming from stored positions');
     this.runner = new KafkaProjectorRunner({
       region: this.config.REGION,
@@ -146,6 +143,7 @@ export class Projector {
       onBatch: (b) => {
         this.applied.inc({ region: this.config.REGION, topic: b.topic }, b.applied);
         this.deadLettered.inc({ region: this.config.REGION, topic: b.topic }, b.deadLettered);
+        if (b.lwwConflicts !== 0) this.lwwConflicts.inc({ region: this.config.REGION }, b.lwwConflicts);
       },
     });
     await this.runner.start();

@@ -73,6 +73,8 @@ export interface BatchOutcome {
   readonly deadLettered: number;
   /** Below the stored position (already applied), or left out by `EngineOptions.include`. */
   readonly skipped: number;
+  /** Registers in conflict opened minus resolved by the commit (signed; what the store added). */
+  readonly lwwConflicts: number;
 }
 
 /** A problem that may pass (registry or store unreachable): retry the same batch later. */
@@ -210,7 +212,14 @@ export class ProjectionEngine {
     const fresh = records.filter((r) => BigInt(r.offset) >= from);
     const below = records.length - fresh.length;
     if (fresh.length === 0)
-      return { nextOffset: prev?.nextOffset, applied: 0, duplicates: 0, deadLettered: 0, skipped: below };
+      return {
+        nextOffset: prev?.nextOffset,
+        applied: 0,
+        duplicates: 0,
+        deadLettered: 0,
+        skipped: below,
+        lwwConflicts: 0,
+      };
 
     const c = await this.classify(topic, partition, fresh);
     const partitionKey = `${topic}:${partition}`;
@@ -260,7 +269,14 @@ export class ProjectionEngine {
       for (const reason of [...holds.keys()]) if (!c.failing.has(reason)) holds.delete(reason);
       if (holds.size === 0) this.holds.delete(partitionKey);
     }
-    return { nextOffset, applied, duplicates, deadLettered: poison.length, skipped: below + c.skipped };
+    return {
+      nextOffset,
+      applied,
+      duplicates,
+      deadLettered: poison.length,
+      skipped: below + c.skipped,
+      lwwConflicts,
+    };
   }
 
   /** Each record of the batch: decoded to an operation, poison (with why), held, or skipped. */

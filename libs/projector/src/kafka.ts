@@ -199,6 +199,7 @@ export interface KafkaRunnerOptions {
     applied: number;
     deadLettered: number;
     duplicates: number;
+    lwwConflicts: number;
   }) => void;
 }
 
