@@ -6,7 +6,7 @@
  * primary missing from the survivor, as records and as time).
  */
 import { readDesignation } from '@meridian/quorum';
-import { ensurePrimary, localUp, quorumVia, regionOutage, runDrill } from '@meridian/testing';
+import { ensurePrimary, localUp, quorumVia, REVIVE_TIMEOUT_MS, regionOutage, runDrill } from '@meridian/testing';
 import { gatewayUrl, stack, topology, wan } from './support';
 
 describe('Phase A failover drill through the gateway', () => {
@@ -17,7 +17,7 @@ describe('Phase A failover drill through the gateway', () => {
   afterAll(async () => {
     await localUp('active-passive'); // the dead region comes back (as a standby)
     await ensurePrimary(topology, 'us-east');
-  });
+  }, REVIVE_TIMEOUT_MS);
 
   it('promotes a standby when the primary region dies; writes succeed again through the gateway', async () => {
     const result = await runDrill({

@@ -16,6 +16,7 @@ import {
   LOCAL_REGISTRIES,
   localKafka,
   localUp,
+  REVIVE_TIMEOUT_MS,
   survivorEventIds,
   uniqueName,
 } from '@meridian/testing';
@@ -87,7 +88,7 @@ describe('durability drill: the origin dies under mixed local/remote writes', ()
     await wan.heal();
     await localUp('active-passive'); // the dead region comes back (as a standby)
     await ensurePrimary(topology, VICTIM);
-  });
+  }, REVIVE_TIMEOUT_MS);
 
   it('loses no acknowledged remote write, and no more local ones than the monitor reported at risk', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => uniqueName(`durable-${i}`));
