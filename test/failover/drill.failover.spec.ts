@@ -6,7 +6,14 @@
  * primary missing from the survivor, as records and as time).
  */
 import { readDesignation } from '@meridian/quorum';
-import { ensurePrimary, localUp, quorumVia, REVIVE_TIMEOUT_MS, regionOutage, runDrill } from '@meridian/testing';
+import {
+  ensurePrimary,
+  localUp,
+  quorumVia,
+  REVIVE_TIMEOUT_MS,
+  regionOutage,
+  runDrill,
+} from '@meridian/testing';
 import { gatewayUrl, stack, topology, wan } from './support';
 
 describe('Phase A failover drill through the gateway', () => {
