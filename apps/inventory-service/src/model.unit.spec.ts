@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkConvergence, type AcceptedWrite, type HarnessWrite } from '@meridian/testing';
+import { checkConvergence, type AcceptedWrite, type HarnessWrite } from '@meridian/harness';
 import { compareHlc, dotKey } from '@meridian/merge';
 import { inventoryModel, inventoryView } from './model';
 

@@ -35,14 +35,3 @@ export { ensurePrimary, localUp, meridian, quorumVia, REVIVE_TIMEOUT_MS } from '
 export { EtcdCluster, type EtcdClusterOptions } from './etcd-cluster';
 export { TEST_PORT_OFFSET, testTopologyEnv, useTestTopology } from './test-topology';
 export { artifactPath, chromiumPath, launchBrowser, type PageDocument, type PageElement } from './browser';
-export {
-  checkConvergence,
-  ConvergenceViolation,
-  type AcceptedWrite,
-  type ConvergenceOptions,
-  type ConvergenceReport,
-  type Fold,
-  type HarnessModel,
-  type HarnessWrite,
-  type Invariant,
-} from './convergence';
