@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+// The libs published as packages (dev/build/packages.json): all a team's service may import.
+const PACKAGES = JSON.parse(
+  readFileSync(new URL('./dev/build/packages.json', import.meta.url), 'utf8'),
+).packages.map((p) => `@meridian/${p.name}`);
 
 const publicIndexOnly = {
   group: ['@meridian/*/*'],
@@ -15,6 +21,7 @@ const DEPLOYED = [
   'apps/profile-service/**/*.ts',
   'apps/gateway/**/*.ts',
   'apps/replication-monitor/**/*.ts',
+  'apps/inventory-service/**/*.ts',
 ];
 const developmentTier = {
   group: [
@@ -28,7 +35,7 @@ const developmentTier = {
     '**/apps/*/src/**',
   ],
   message:
-    'A deployed process (runtime libs and the projector, profile-service, gateway and monitor apps) must not load the development tier (dev/: launcher, WAN, test helpers), the CLI, tests, benches or another app. Move what you need into a runtime lib.',
+    'A deployed process (runtime libs and the projector, profile-service, gateway, monitor and inventory apps) must not load the development tier (dev/: launcher, WAN, test helpers), the CLI, tests, benches or another app. Move what you need into a runtime lib.',
 };
 
 export default tseslint.config(
@@ -47,6 +54,28 @@ export default tseslint.config(
     ignores: ['**/*.spec.ts', '**/*.spec-helper.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [publicIndexOnly, developmentTier] }],
+    },
+  },
+  {
+    // The inventory service is built like an outside team's: Meridian's published packages only,
+    // nothing reached by relative path out of its own directory.
+    files: ['apps/inventory-service/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.spec-helper.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            publicIndexOnly,
+            developmentTier,
+            {
+              group: ['@meridian/*', ...PACKAGES.map((p) => `!${p}`), '../../*'],
+              message:
+                'The inventory service may use only the published packages (dev/build/packages.json), as an outside team would.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -1,3 +1,4 @@
+// Public API of @meridian/config: typed configuration from the environment, validated at start-up with fix-it messages.
 import { z } from 'zod';
 import { MeridianError } from '@meridian/errors';
 

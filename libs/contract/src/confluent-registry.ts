@@ -42,6 +42,7 @@ interface RegistryErrorBody {
   message?: string;
 }
 
+/** The schema registry port over a Confluent-API registry (Apicurio's ccompat API here): register, look up, fetch by id or version, test and set compatibility. */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
   readonly name: string;
   private readonly base: string;

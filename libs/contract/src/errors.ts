@@ -18,6 +18,7 @@ export type ContractErrorCode =
   | 'REGISTRY_UNAVAILABLE'
   | 'REGISTRY_ERROR';
 
+/** A schema, record or registry answer does not fit the contract; `code` says which way, `retriable` whether to try again. */
 export class ContractError extends MeridianError<ContractErrorCode> {}
 
 /** Where a schema was looked for; which of the three is set depends on what the record carried. */

@@ -71,6 +71,7 @@ interface WriterEntry {
   readonly resolver: Resolver | undefined;
 }
 
+/** Encodes and decodes events in the Confluent wire format (magic byte, schema id, Avro), resolving a writer schema against the reader's. */
 export class EventSerde {
   private readonly registry: SchemaRegistry;
   private readonly autoRegister: boolean;

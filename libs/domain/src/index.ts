@@ -1,3 +1,4 @@
+// Public API of @meridian/domain: aggregate models — `defineAggregate`, the write steps, the event → operation mapping and the read shape derived from one declaration — and loading models by configuration.
 export {
   PROFILE,
   PROFILE_FIELDS,

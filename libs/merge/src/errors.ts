@@ -15,6 +15,7 @@ export type MergeErrorCode =
   | 'COUNTER_OVERFLOW'
   | 'DEDUP_WINDOW_EXCEEDED';
 
+/** An operation the merge rules refuse (bad HLC, non-canonical value, overflow); never retriable: the same input fails the same way in every region. */
 export class MergeError extends MeridianError<MergeErrorCode> {}
 
 /** A remote HLC stamp is further ahead of our wall clock than `maxForwardSkewMs`; it was not adopted. */

@@ -139,6 +139,7 @@ interface Classified {
   skipped: number;
 }
 
+/** Folds decoded batches into a projection store: idempotent by dot, one commit per batch with the source positions, dead-letters what cannot apply. */
 export class ProjectionEngine {
   private positions = new Map<string, SourcePosition>();
   /**

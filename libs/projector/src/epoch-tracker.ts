@@ -17,6 +17,7 @@ export interface EpochTrackerStats {
   staleByOrigin: Record<string, number>;
 }
 
+/** The highest writer epoch seen per origin region; counts events written under an epoch already superseded. */
 export class EpochTracker {
   private readonly highest = new Map<string, number>();
   private events = 0;

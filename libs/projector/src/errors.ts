@@ -3,6 +3,7 @@ import { MeridianError } from '@meridian/errors';
 
 export type ProjectorErrorCode = 'POSITION_AHEAD_OF_LOG';
 
+/** The projector cannot go on safely (its stored position is ahead of the log). */
 export class ProjectorError extends MeridianError<ProjectorErrorCode> {}
 
 /**

@@ -1,3 +1,4 @@
+// Public API of @meridian/projector: the projection engine — folds decoded events into a store in batches, idempotently, with dead-lettering and the Kafka runner.
 export {
   ProjectionEngine,
   RetriableBatchError,

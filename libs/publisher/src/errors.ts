@@ -12,6 +12,7 @@ export type PublisherErrorCode =
   | 'INVALID_EVENT'
   | 'INVALID_CONFIG';
 
+/** A write was refused or its outcome is unknown; `code` and `retriable` say which, the filter maps it to 4xx/503. */
 export class PublisherError extends MeridianError<PublisherErrorCode> {
   constructor(
     code: PublisherErrorCode,

@@ -1,3 +1,4 @@
+// Public API of @meridian/publisher: the write path of a team's NestJS service — `MeridianModule`, `EventPublisher` (Avro, Confluent wire format, idempotent and fenced by the writer epoch) and its HTTP error mapping.
 export { PublisherError, type PublisherErrorCode } from './errors';
 export {
   NotSentError,

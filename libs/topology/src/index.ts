@@ -1,3 +1,4 @@
+// Public API of @meridian/topology: the topology model (regions, flows, services, models, WAN, failover settings) and its YAML loader.
 export { TopologyError } from './errors';
 export { findRepoRoot } from './root';
 export type {

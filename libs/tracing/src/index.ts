@@ -1,3 +1,4 @@
+// Public API of @meridian/tracing: OpenTelemetry tracing — W3C trace context in Kafka headers, publish and apply spans, Zipkin export, off at no cost.
 export { startTracing, startTracingFromEnv, tracingEnv, tracingFromEnvOrExit, TRACER_NAME } from './sdk';
 export type { Tracing, TracingOptions } from './sdk';
 export { applySpans, endSpan, startPublishSpan } from './kafka';
