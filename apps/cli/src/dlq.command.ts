@@ -223,7 +223,6 @@ function reapplyCommand(): Command {
 /** `meridian dlq`: list, inspect and re-apply a region's dead-lettered events. */
 export function dlqCommand(): Command {
   return new Command('dlq')
-    .description("a region's dead-letter topic: list, inspect, re-apply after a fix")
     .addCommand(listCommand())
     .addCommand(inspectCommand())
     .addCommand(reapplyCommand());

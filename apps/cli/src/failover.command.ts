@@ -86,7 +86,6 @@ async function run(t: Topology, to: string, o: { force?: boolean; drainTimeoutMs
 
 export function failoverCommand(): Command {
   const cmd = new Command('failover')
-    .description('Phase A: move the write primary to another region (fence, drain, promote, confirm)')
     .option('--to <region>', 'the region to promote')
     .option('--status', 'show the current primary, its epoch and the live writers')
     .option('-t, --topology <name|path>', 'topology (default: the one that is up)')
@@ -132,7 +131,6 @@ export function failoverCommand(): Command {
 
 export function failbackCommand(): Command {
   return new Command('failback')
-    .description("Phase A: move the write primary back to the topology's home primary")
     .option('-t, --topology <name|path>', 'topology (default: the one that is up)')
     .option('--drain-timeout-ms <ms>', 'how long to wait for the mirror to drain', (v) => Number(v), 60_000)
     .action(async (o: { topology?: string; drainTimeoutMs: number }) => {

@@ -209,9 +209,7 @@ function printStatus(s: StackStatus): void {
 }
 
 export function localCommand(): Command {
-  const local = new Command('local').description(
-    'run the multi-region topology on this machine (real Kafka + MirrorMaker 2)',
-  );
+  const local = new Command('local');
 
   local
     .command('up')

@@ -38,9 +38,7 @@ const common = (c: Command) =>
 
 /** `meridian models`: the aggregate models a topology serves, and their topics and schemas in every region. */
 export function modelsCommand(): Command {
-  const models = new Command('models').description(
-    'aggregate models: list them, bootstrap their topics and schemas',
-  );
+  const models = new Command('models');
   models.addCommand(
     common(new Command('list'))
       .description('the models served: aggregate type, state parts and their merge rules, events')

@@ -48,7 +48,6 @@ function progressReporter() {
 
 export function replayCommand(): Command {
   return new Command('replay')
-    .description("rebuild state from one region's history into a fresh store; verify it, export it")
     .requiredOption('--region <name>', 'the region whose cluster is read (its own and every mirrored topic)')
     .requiredOption('--store <spec>', 'target: sqlite:<file> or a postgres:// URL (with --pg-schema)')
     .option('--pg-schema <name>', 'PostgreSQL schema of the target store')

@@ -76,7 +76,6 @@ function localMonitorUrl(): string {
 /** `meridian rpo`: the replication monitor's figures as a table (`--watch` refreshes; `--json`). */
 export function rpoCommand(): Command {
   return new Command('rpo')
-    .description('RPO per flow (records and time), projection lag and replication latency, from the monitor')
     .option('--url <url>', "the replication monitor (default: the local topology's, on its port block)")
     .option('--json', 'print the JSON (per partition too)')
     .option('--watch [ms]', 'refresh every ms (default 1000)')

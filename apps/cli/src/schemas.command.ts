@@ -63,9 +63,7 @@ function warnIfStale(schemasDir: string): boolean {
 }
 
 export function schemasCommand(): Command {
-  const schemas = new Command('schemas').description(
-    'the event contract: register the Avro schemas, check changes for compatibility, generate types',
-  );
+  const schemas = new Command('schemas');
 
   schemas
     .command('register')

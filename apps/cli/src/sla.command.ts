@@ -41,9 +41,6 @@ function render(rows: SlaFigures[], objective: number, window: string): string {
 
 export function slaCommand(): Command {
   return new Command('sla')
-    .description(
-      "availability and error budget from the synthetic probes through the gateway (the monitor's, counted by Prometheus): per region and global",
-    )
     .option('-t, --topology <name|path>', 'topology', 'active-active')
     .option('-w, --window <duration>', 'the window, e.g. 30m, 1h, 7d', '1h')
     .option('--json', 'print the figures as JSON')
