@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import Table from 'cli-table3';
 import { LocalPaths, LocalStack } from '@meridian/local';
 import { failover, type DrainResult, type FailoverReport, readDesignation } from '@meridian/quorum';
-import { drainVerdict, type FlowFigures } from '@meridian/replication';
+import type { FlowFigures } from '@meridian/replication';
 import { loadTopology, type Topology, findRepoRoot } from '@meridian/topology';
 import { withQuorum } from './quorum';
 import { UsageError } from './errors';
@@ -34,6 +34,8 @@ function drainCheck(t: Topology, to: string) {
         (f) => f.source === from && f.target === to,
       );
       if (!flow) return { drained: false, detail: `no flow ${from} → ${to} in the topology` };
+      // Loaded when a failover drains, not for `--status` (it brings Kafka clients along).
+      const { drainVerdict } = await import('@meridian/replication');
       return drainVerdict(flow);
     } catch (e) {
       return { drained: false, detail: `replication monitor unreachable (${(e as Error).message})` };

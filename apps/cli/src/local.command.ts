@@ -18,9 +18,6 @@ import {
   registryUrl,
   type Topology,
 } from '@meridian/topology';
-import { bootstrapRegions } from './bootstrap';
-import { quorumNamespace, withQuorum } from './quorum';
-import { initDesignation } from '@meridian/quorum';
 import { cliLogger } from './logger';
 import { wanCommand } from './wan.command';
 
@@ -48,7 +45,7 @@ function tracingEnv(t: Topology): Record<string, string> {
 }
 
 /** Per region, its projector, its profile-service and the topology's own services, where given a port. */
-function meridianApps(t: Topology, paths: LocalPaths) {
+function meridianApps(t: Topology, paths: LocalPaths, namespace: string) {
   const dist = join(paths.repoRoot, 'dist', 'apps');
   return t.regions.flatMap((r) => {
     const registry = registryUrl(r);
@@ -84,7 +81,7 @@ function meridianApps(t: Topology, paths: LocalPaths) {
       t.failover && r.etcd
         ? {
             ETCD_ENDPOINT: `http://127.0.0.1:${r.etcd.clientPort}`,
-            QUORUM_NAMESPACE: quorumNamespace(t),
+            QUORUM_NAMESPACE: namespace,
             QUORUM_REGIONS: t.regions.map((x) => x.name).join(','),
             LEASE_TTL_SECONDS: String(t.failover.leaseTtlSeconds),
             ...(t.failover.mode === 'automatic'
@@ -226,6 +223,12 @@ export function localCommand(): Command {
         ...(o.wanSeed !== undefined ? { wanSeed: o.wanSeed } : {}),
       });
       const log = cliLogger();
+      // Loaded here, not with the command: Kafka admin and etcd clients are `up`'s alone.
+      const [{ bootstrapRegions }, { withQuorum, quorumNamespace }, { initDesignation }] = await Promise.all([
+        import('./bootstrap'),
+        import('./quorum'),
+        import('@meridian/quorum'),
+      ]);
       await bootstrapRegions(res.topology, (m) => log.info(m));
       if (res.topology.failover) {
         const d = await withQuorum(res.topology, (q) =>
@@ -236,7 +239,7 @@ export function localCommand(): Command {
       if (o.apps) {
         const paths = new LocalPaths(findRepoRoot());
         const appsStarted = await s.startApps([
-          ...meridianApps(res.topology, paths),
+          ...meridianApps(res.topology, paths, quorumNamespace(res.topology)),
           ...monitorApp(res.topology, paths, o.topology),
           ...gatewayApp(res.topology, paths, o.topology),
         ]);
