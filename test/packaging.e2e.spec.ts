@@ -6,7 +6,16 @@
  * topology: its writes are projected here and mirrored to another region.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,10 +131,25 @@ describe('the packages, installed and used the way an outside team does', () => 
         dir,
         12 * MINUTE,
       );
-      for (const b of built) {
-        const resolved = require.resolve(`${b.name}/package.json`, { paths: [dir] });
-        expect(resolved.startsWith(join(dir, 'node_modules'))).toBe(true);
-      }
+      // Every Meridian package the service uses resolves inside its directory, installed from a
+      // tarball (a copy, not a link back into this repository).
+      const direct = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((d) =>
+        d.startsWith('@meridian/'),
+      );
+      for (const name of direct)
+        expect(require.resolve(`${name}/package.json`, { paths: [dir] })).toBe(
+          join(dir, 'node_modules', name, 'package.json'),
+        );
+      const installed = readdirSync(join(dir, 'node_modules', '@meridian'));
+      expect(installed.length).toBeGreaterThanOrEqual(direct.length);
+      for (const name of installed)
+        expect({
+          name,
+          link: lstatSync(join(dir, 'node_modules', '@meridian', name)).isSymbolicLink(),
+        }).toEqual({
+          name,
+          link: false,
+        });
       // The service's own build: strict, no paths, declarations of every installed package checked.
       run(
         process.execPath,
