@@ -11,16 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
@@ -87,6 +78,17 @@ interface RootManifest {
   devDependencies?: Record<string, string>;
 }
 
+function kindOf(decl: ts.Declaration | undefined): string {
+  if (!decl) return 'value';
+  if (ts.isClassDeclaration(decl)) return 'class';
+  if (ts.isFunctionDeclaration(decl)) return 'function';
+  if (ts.isInterfaceDeclaration(decl)) return 'interface';
+  if (ts.isTypeAliasDeclaration(decl)) return 'type';
+  if (ts.isEnumDeclaration(decl)) return 'enum';
+  if (ts.isVariableDeclaration(decl)) return 'const';
+  return 'value';
+}
+
 /** The public API of each index: every export's kind and the first paragraph of its doc comment. */
 export function publicApi(root: string, specs: readonly PackageSpec[]): Map<string, ApiEntry[]> {
   const configPath = join(root, 'tsconfig.json');
@@ -106,21 +108,7 @@ export function publicApi(root: string, specs: readonly PackageSpec[]): Map<stri
     const entries = checker.getExportsOfModule(module).map((exported): ApiEntry => {
       const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const decl = target.declarations?.[0];
-      const kind = !decl
-        ? 'value'
-        : ts.isClassDeclaration(decl)
-          ? 'class'
-          : ts.isFunctionDeclaration(decl)
-            ? 'function'
-            : ts.isInterfaceDeclaration(decl)
-              ? 'interface'
-              : ts.isTypeAliasDeclaration(decl)
-                ? 'type'
-                : ts.isEnumDeclaration(decl)
-                  ? 'enum'
-                  : ts.isVariableDeclaration(decl)
-                    ? 'const'
-                    : 'value';
+      const kind = kindOf(decl);
       const doc = ts.displayPartsToString(target.getDocumentationComment(checker)).trim();
       let summary = (doc.split(/\n\s*\n/)[0] ?? '').replace(/\s+/g, ' ');
       // A function without a comment is still described by its signature.
@@ -189,7 +177,7 @@ export function buildPackages(
     // Assets beside the sources (schemas and the like) travel with the code.
     const sources = join(root, spec.dir, 'src');
     for (const f of filesUnder(sources))
-      if (!f.endsWith('.ts') && statSync(f).isFile()) {
+      if (!f.endsWith('.ts')) {
         const to = join(stage, 'dist', relative(sources, f));
         mkdirSync(dirname(to), { recursive: true });
         cpSync(f, to);
@@ -199,6 +187,12 @@ export function buildPackages(
     for (const file of filesUnder(join(stage, 'dist')).filter((f) => /\.(js|d\.ts)$/.test(f))) {
       const text = readFileSync(file, 'utf8');
       for (const s of specifiersOf(text)) {
+        // A relative import out of the lib is an alias the repository's build rewrote (tsc-alias runs
+        // over all of dist/): the package would not load. Rebuild with tsconfig.packages.json.
+        if (s.startsWith('.') && relative(join(stage, 'dist'), join(dirname(file), s)).startsWith('..'))
+          throw new Error(
+            `${SCOPE}/${spec.name} (${relative(stage, file)}) imports ${s}, outside the lib: ${buildDir} was rewritten by \`npm run build\`; run \`npm run packages\``,
+          );
         const dep = packageNameOf(s);
         if (!dep || dep === `${SCOPE}/${spec.name}`) continue;
         if (dep.startsWith(`${SCOPE}/`)) {
